@@ -1,0 +1,298 @@
+"""The task data model shared by every skmtl estimator.
+
+Data come in long format: one row per (sample, task) pair, and each row carries
+the identifier of its task. The identifier reaches an estimator in one of two
+ways, never both:
+
+* ``task_column`` (a constructor parameter): the index or, with a DataFrame,
+  the name of the column of ``X`` that holds the ids. The column is removed
+  from the features before learning. This path needs no configuration and
+  works with every scikit-learn tool, so it is the one the docs lead with.
+* ``tasks=`` (a keyword of ``fit``, ``predict``, ...): a sample-aligned array
+  of ids, for inputs that cannot hold a column and for metadata routing.
+
+With neither, the estimator is an ordinary single-task classifier. This module
+holds every rule of that contract, so no estimator re-implements it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.metrics import accuracy_score
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_X_y,
+    column_or_1d,
+    validate_data,
+)
+
+from ._version import __version__
+
+#: What a fitted single-task model stores as its only task id.
+NO_TASK = None
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(np.isnan(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
+    """Validate raw task ids: 1-D, sample-aligned, no missing values."""
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        ids = column_or_1d(ids, warn=False) if ids.ndim == 2 and 1 in ids.shape else ids
+    if ids.ndim != 1:
+        raise ValueError(
+            f"{source} must be one-dimensional (one task id per row); got an array "
+            f"of shape {ids.shape}."
+        )
+    if ids.shape[0] != n_samples:
+        raise ValueError(
+            f"{source} has {ids.shape[0]} task ids but X has {n_samples} rows; "
+            "pass exactly one task id per row."
+        )
+    if ids.dtype.kind == "f":
+        missing = np.isnan(ids)
+    elif ids.dtype.kind == "O":
+        missing = np.fromiter((_is_missing(v) for v in ids), bool, len(ids))
+    else:
+        missing = np.zeros(len(ids), bool)
+    if missing.any():
+        raise ValueError(
+            f"{source} contains {int(missing.sum())} missing task id(s) (None or NaN), "
+            f"first at row {int(np.flatnonzero(missing)[0])}; every row needs a task."
+        )
+    return ids
+
+
+def _split_task_column(X, task_column, check_params: dict):
+    """Return (features, raw task ids) with the task column removed from X."""
+    if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame
+        columns = list(X.columns)
+        if isinstance(task_column, str):
+            if task_column not in columns:
+                raise ValueError(
+                    f"task_column={task_column!r} is not a column of X; its columns are "
+                    f"{columns[:20]}{' ...' if len(columns) > 20 else ''}."
+                )
+            position = columns.index(task_column)
+        else:
+            position = _column_position(task_column, len(columns))
+        ids = X.iloc[:, position].to_numpy()
+        features = X.drop(columns=X.columns[position])
+    else:
+        if isinstance(task_column, str):
+            raise ValueError(
+                f"task_column={task_column!r} is a column name, which needs X as a "
+                "pandas DataFrame; pass the column's integer index instead, or the "
+                "task ids with tasks=."
+            )
+        if hasattr(X, "toarray"):
+            raise TypeError(
+                "A sparse X cannot hold a task column; pass the task ids with tasks= "
+                "and set task_column=None."
+            )
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(
+                f"Expected a 2D array with a task column, got an array of shape {X.shape}."
+            )
+        position = _column_position(task_column, X.shape[1])
+        ids = X[:, position]
+        features = np.delete(X, position, axis=1)
+    features = check_array(features, input_name="X", **check_params)
+    return features, ids
+
+
+def _column_position(task_column: int, n_columns: int) -> int:
+    if not -n_columns <= task_column < n_columns:
+        raise ValueError(
+            f"task_column={task_column} is out of range for X with {n_columns} columns."
+        )
+    return task_column % n_columns
+
+
+class TaskDataMixin:
+    """Task handling for skmtl estimators: one implementation of the contract.
+
+    Subclasses define a ``task_column`` parameter and call
+    :meth:`_validate_fit_data` in ``fit`` and :meth:`_validate_predict_data`
+    in every prediction method.
+    """
+
+    def _split(self, X, tasks, *, reset: bool, check_params: dict, y="no_validation"):
+        """Return (features, y, raw task ids); y only when one is passed."""
+        if self.task_column is not None and tasks is not None:
+            raise ValueError(
+                f"Task ids were given twice: task_column={self.task_column!r} and the "
+                "tasks= keyword. Use one of them."
+            )
+        if self.task_column is None:
+            if isinstance(y, str):  # "no_validation": predicting
+                X = validate_data(self, X, reset=reset, **check_params)
+            else:
+                X, y = validate_data(self, X, y, reset=reset, **check_params)
+            if tasks is None:
+                return X, y, None
+            return X, y, _as_task_ids(tasks, X.shape[0], "tasks")
+        # Names and counts cover the whole X, task column included, as for
+        # HistGradientBoostingClassifier(categorical_features=...).
+        if getattr(X, "ndim", 2) != 2 and not isinstance(X, list):
+            raise ValueError(
+                f"Expected a 2D array with a task column, got {getattr(X, 'ndim', '?')}D input."
+            )
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, but the "
+                "target y is None."
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        features, ids = _split_task_column(X, self.task_column, check_params)
+        if not isinstance(y, str):
+            features, y = check_X_y(features, y, **check_params)
+        return features, y, _as_task_ids(ids, features.shape[0], f"task_column={self.task_column!r}")
+
+    def _validate_fit_data(self, X, y, tasks, **check_params):
+        """Validate X and y for ``fit``; set ``tasks_`` and ``n_tasks_``.
+
+        Returns the feature matrix, y and the task code (0..n_tasks-1) of each row.
+        """
+        X, y, ids = self._split(X, tasks, reset=True, check_params=check_params, y=y)
+        if ids is None:
+            self.tasks_ = np.array([NO_TASK], dtype=object)
+            codes = np.zeros(X.shape[0], dtype=np.intp)
+        else:
+            try:
+                self.tasks_, codes = np.unique(ids, return_inverse=True)
+            except TypeError as exc:
+                raise TypeError(
+                    "Task ids must be mutually comparable (all numbers or all "
+                    f"strings, say); sorting them failed: {exc}"
+                ) from None
+            codes = codes.astype(np.intp, copy=False)
+        self.n_tasks_ = len(self.tasks_)
+        return X, y, codes
+
+    def _validate_predict_data(self, X, tasks, **check_params):
+        """Validate X for prediction; return features and task codes.
+
+        A model fitted on several tasks refuses rows without task ids, and
+        task ids unseen in ``fit`` are an error: a task-blind prediction of a
+        multi-task model looks plausible and is wrong.
+        """
+        check_is_fitted(self)
+        X, _, ids = self._split(X, tasks, reset=False, check_params=check_params)
+        if ids is None:
+            if self.n_tasks_ > 1:
+                raise ValueError(
+                    f"This {type(self).__name__} was fitted on {self.n_tasks_} tasks, so "
+                    "it needs the task of every row: pass tasks=<one id per row> (or fit "
+                    "with task_column=<column of X holding the ids>)."
+                )
+            return X, np.zeros(X.shape[0], dtype=np.intp)
+        return X, self._encode_tasks(ids)
+
+    def _encode_tasks(self, ids) -> np.ndarray:
+        if self.n_tasks_ == 1 and self.tasks_[0] is NO_TASK:
+            raise ValueError(
+                f"This {type(self).__name__} was fitted without task ids (a single task); "
+                "predict without tasks= too, or refit with task ids."
+            )
+        try:
+            codes = np.searchsorted(self.tasks_, ids)
+        except TypeError:
+            codes = None
+        if codes is not None:
+            codes = np.minimum(codes, self.n_tasks_ - 1)
+            known = self.tasks_[codes] == ids
+        if codes is None or not np.all(known):
+            unknown = (
+                np.unique(ids.astype(object)[~known]) if codes is not None
+                else np.unique(ids.astype(str))
+            )
+            shown = ", ".join(repr(u) for u in unknown[:10])
+            raise ValueError(
+                f"Unknown task id(s) {shown}{' ...' if len(unknown) > 10 else ''}: they "
+                f"were not seen in fit, which saw {self.n_tasks_} task(s): "
+                f"{list(self.tasks_[:10])}{' ...' if self.n_tasks_ > 10 else ''}."
+            )
+        return codes.astype(np.intp)
+
+    def _encode_labels(self, y, codes, sample_weight=None):
+        """Set ``classes_`` and ``task_classes_``; return y as class indices.
+
+        ``classes_`` is the sorted union of the labels; ``task_classes_`` maps
+        each task id to the labels that task has. Every task needs two classes
+        among its rows of positive weight: a task with one class has no
+        decision boundary to learn.
+        """
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        present = np.zeros((self.n_tasks_, n_classes), dtype=bool)
+        np.logical_or.at(present, (codes[weight > 0], y_encoded[weight > 0]), True)
+        lonely = np.flatnonzero(present.sum(axis=1) < 2)
+        if len(lonely):
+            if self.n_tasks_ == 1:
+                raise ValueError(
+                    "The target has only one class among the samples of positive weight; "
+                    "a classifier needs at least two classes."
+                )
+            names = ", ".join(repr(self.tasks_[t]) for t in lonely[:10])
+            raise ValueError(
+                f"Task(s) {names} have a single class among their samples of positive "
+                "weight; each task needs at least two classes. Drop those rows, or merge "
+                "the task into a related one."
+            )
+        self._task_class_mask = present
+        self.task_classes_ = {
+            task: self.classes_[present[t]] for t, task in enumerate(self.tasks_)
+        }
+        return y_encoded.astype(np.intp)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Mean accuracy on the given rows, each predicted with its own task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples (with the task column when ``task_column`` is set).
+        y : array-like of shape (n_samples,)
+            True labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X, tasks=tasks)`` against ``y``.
+        """
+        return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
+
+    # Pickles carry the skmtl version, as scikit-learn's own estimators do.
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skmtl_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_skmtl_version", __version__)
+        if saved != __version__:
+            warnings.warn(
+                f"This {type(self).__name__} was pickled with skmtl {saved} and is loaded "
+                f"with skmtl {__version__}; results may differ.",
+                UserWarning,
+            )
+        super().__setstate__(state)

@@ -1,0 +1,487 @@
+"""MultiTaskKernelSVC: a kernel SVM on the multi-task kernel ``Omega[s, t] k(x, z)``."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _check_sample_weight
+
+from .._tasks import TaskDataMixin
+from ._cvxpy import solve_cvxpy
+from ._dual import DualProblem, task_gram, task_kernel_product
+from ._kernels import KERNELS, check_gram_memory, input_kernel, resolve_gamma
+from ._platt import apply_sigmoid, fit_sigmoid
+from ._smo import solve_smo
+from ._task_similarity import similarity_from_param, update_similarity
+
+_PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 MiB
+
+
+def _probability_enabled(estimator) -> bool:
+    if not estimator.probability:
+        raise AttributeError("predict_proba is only available when probability=True")
+    return True
+
+
+class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
+    """Support vector classifier on a multi-task kernel.
+
+    The kernel between row ``x`` of task ``s`` and row ``z`` of task ``t`` is
+    ``Omega[s, t] * k(x, z)``: the input kernel ``k`` as in
+    :class:`sklearn.svm.SVC`, scaled by how similar the two tasks are. The
+    task similarity ``Omega`` is given, set by one number, or learned from
+    the data. The dual is solved by a dedicated SMO solver; a cvxpy
+    formulation of the same dual is the reference.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Regularisation: the upper bound of each dual variable. Must be positive.
+    kernel : {'linear', 'poly', 'rbf', 'sigmoid'} or callable, default='rbf'
+        Input kernel ``k``. A callable gets ``(X, Z)`` and returns their Gram matrix.
+    degree : int, default=3
+        Degree of the 'poly' kernel.
+    gamma : {'scale', 'auto'} or float, default='scale'
+        Coefficient of 'rbf', 'poly' and 'sigmoid': ``1 / (n_features * X.var())``
+        for 'scale', ``1 / n_features`` for 'auto'.
+    coef0 : float, default=0.0
+        Independent term of 'poly' and 'sigmoid'.
+    task_similarity : float in [0, 1], array-like, dict or 'learn', default=0.5
+        The task similarity matrix ``Omega``.
+
+        - ``rho`` in [0, 1]: ``Omega = (1 - rho) I + rho 11'``. ``rho = 0`` fits
+          independent per-task SVMs, ``rho = 1`` one pooled SVM, so independent
+          to pooled is one grid-searchable number.
+        - a ``(n_tasks, n_tasks)`` symmetric positive semi-definite array whose
+          rows and columns follow ``tasks_`` (the sorted task ids), or a
+          DataFrame / dict of dicts keyed by task ids.
+        - 'learn': alternate a dual solve with the closed-form update
+          ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
+          learning (MTRL), starting from independent tasks; see
+          ``similarity_ridge``, ``similarity_max_iter``, ``similarity_tol``.
+    bias : {'shared', 'per_task'}, default='shared'
+        One intercept for all tasks (one equality constraint in the dual, as
+        libsvm) or one intercept per task (one equality constraint per task).
+    task_column : int, str or None, default=None
+        Column of ``X`` holding the task id of each row (an index, or a name
+        when ``X`` is a DataFrame); it is removed from the features. With
+        None, pass task ids with ``tasks=``, or none for a single task.
+    probability : bool, default=False
+        Enable ``predict_proba``: Platt scaling fitted on decision values from
+        an internal 5-fold cross-validation stratified by task and label
+        (slower fit). As in SVC, ``predict`` still uses the decision function.
+    tol : float, default=1e-3
+        Stopping tolerance: the largest allowed KKT violation of the dual.
+    class_weight : dict, 'balanced' or None, default=None
+        Multiply ``C`` of the rows of class ``c`` by ``class_weight[c]``.
+    max_iter : int, default=-1
+        Cap on solver steps per binary subproblem and solve; -1 for none.
+    solver : {'auto', 'smo', 'cvxpy'}, default='auto'
+        'auto' and 'smo' use the dedicated SMO solver; 'cvxpy' the reference
+        formulation (100-300x slower; needs a positive semi-definite kernel).
+    similarity_ridge : float in [0, 1], default=0.1
+        With 'learn': weight of the identity mixed into each Omega update;
+        keeps Omega well conditioned and shrinks it toward independent tasks.
+    similarity_max_iter : int, default=20
+        With 'learn': cap on Omega updates.
+    similarity_tol : float, default=1e-3
+        With 'learn': stop when Omega changes by less than this (relative
+        Frobenius norm).
+    n_jobs : int, default=None
+        Parallel jobs over the binary subproblems of a multi-class problem.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds of the internal cross-validation of ``probability``.
+    verbose : int, default=0
+        Print solver and Omega-learning progress.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Sorted union of the labels of all tasks.
+    task_classes_ : dict
+        Task id -> the labels that task has in the training data.
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task ids seen in fit (``[None]`` for a single-task fit).
+    n_tasks_ : int
+        Number of tasks.
+    task_similarity_ : ndarray of shape (n_tasks, n_tasks)
+        The Omega used, rows and columns ordered like ``tasks_``.
+    support_ : ndarray of shape (n_SV,)
+        Indices of the support vectors in the training data, grouped by task.
+    support_vectors_ : ndarray of shape (n_SV, n_features)
+        Support vectors (features only, without the task column).
+    dual_coef_ : ndarray of shape (n_subproblems, n_SV)
+        ``y_i * alpha_i`` of each support vector in each binary subproblem,
+        with ``y_i = +1`` for the subproblem's positive class.
+    intercept_ : ndarray of shape (n_subproblems,) or (n_subproblems, n_tasks)
+        Intercepts; one per task with ``bias='per_task'``.
+    n_iter_ : ndarray of shape (n_subproblems,)
+        Solver steps per binary subproblem (summed over Omega updates).
+    n_similarity_iter_ : int
+        Omega updates made with 'learn' (0 otherwise).
+    probA_, probB_ : ndarray of shape (n_subproblems,)
+        Platt scaling parameters, with ``probability=True``.
+    n_features_in_ : int
+        Number of columns of ``X`` in fit, task column included.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` in fit, when it had string column names.
+
+    Notes
+    -----
+    Multi-class problems are split one-vs-rest: one binary subproblem per
+    class (one in all for two classes, with ``classes_[1]`` positive), all
+    sharing one ``Omega``. Tasks may have different label sets; a task is
+    never predicted a label it did not have in training, and its
+    ``predict_proba`` columns for such labels are zero. ``decision_function``
+    returns every class's raw score. Every task needs at least two classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import MultiTaskKernelSVC
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 3)
+    >>> tasks = np.repeat(["north", "south"], 100)
+    >>> y = (X[:, 0] * np.where(tasks == "north", 1, -1) > 0).astype(int)
+    >>> clf = MultiTaskKernelSVC(task_similarity=0.0).fit(X, y, tasks=tasks)
+    >>> clf.tasks_
+    array(['north', 'south'], dtype='<U5')
+    >>> float(clf.score(X, y, tasks=tasks)) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "kernel": [StrOptions(set(KERNELS)), callable],
+        "degree": [Interval(Integral, 0, None, closed="left")],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="left")],
+        "coef0": [Interval(Real, None, None, closed="neither")],
+        "task_similarity": [
+            Interval(Real, 0, 1, closed="both"),
+            StrOptions({"learn"}),
+            "array-like",
+            dict,
+        ],
+        "bias": [StrOptions({"shared", "per_task"})],
+        "task_column": [None, Integral, str],
+        "probability": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "max_iter": [Interval(Integral, -1, None, closed="left")],
+        "solver": [StrOptions({"auto", "smo", "cvxpy"})],
+        "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
+        "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "similarity_tol": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        kernel="rbf",
+        degree=3,
+        gamma="scale",
+        coef0=0.0,
+        task_similarity=0.5,
+        bias="shared",
+        task_column=None,
+        probability=False,
+        tol=1e-3,
+        class_weight=None,
+        max_iter=-1,
+        solver="auto",
+        similarity_ridge=0.1,
+        similarity_max_iter=20,
+        similarity_tol=1e-3,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.C = C
+        self.kernel = kernel
+        self.degree = degree
+        self.gamma = gamma
+        self.coef0 = coef0
+        self.task_similarity = task_similarity
+        self.bias = bias
+        self.task_column = task_column
+        self.probability = probability
+        self.tol = tol
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.solver = solver
+        self.similarity_ridge = similarity_ridge
+        self.similarity_max_iter = similarity_max_iter
+        self.similarity_tol = similarity_tol
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the multi-task SVM.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, with the task column when ``task_column`` is set.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None. Ids may be any
+            sortable values (ints, strings).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights: row ``i``'s ``C`` becomes ``C * sample_weight[i]``.
+
+        Returns
+        -------
+        self : MultiTaskKernelSVC
+            The fitted estimator.
+        """
+        X, y, codes = self._validate_fit_data(X, y, tasks, dtype=np.float64)
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        y = self._encode_labels(y, codes, sample_weight)
+        if not isinstance(self.task_similarity, str) or self.task_similarity != "learn":
+            # Check a given Omega before the expensive part.
+            omega = similarity_from_param(self.task_similarity, self.tasks_)
+        n_classes = len(self.classes_)
+
+        # Sort rows by task: each task's rows become one contiguous slice.
+        order = np.argsort(codes, kind="stable")
+        X, y, codes, sample_weight = X[order], y[order], codes[order], sample_weight[order]
+        starts = np.searchsorted(codes, np.arange(self.n_tasks_ + 1))
+
+        self._gamma = resolve_gamma(self.gamma, X)
+        check_gram_memory(X.shape[0], X.shape[0])
+        K = self._kernel(X, X)
+
+        class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[y])
+        upper = self.C * sample_weight * class_weight[y]
+        # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
+        positives = [1] if n_classes == 2 else range(n_classes)
+        labels = np.array([np.where(y == k, 1.0, -1.0) for k in positives])
+
+        if isinstance(self.task_similarity, str):
+            omega, alphas, n_iter = self._learn_similarity(K, starts, labels, upper)
+            alphas, intercepts, more = self._solve(K, starts, omega, labels, upper, alphas)
+            self.n_iter_ = n_iter + more
+        else:
+            alphas, intercepts, self.n_iter_ = self._solve(K, starts, omega, labels, upper)
+            self.n_similarity_iter_ = 0
+        self.task_similarity_ = omega
+
+        is_support = np.any(alphas > 0, axis=0)
+        self.support_ = order[is_support]
+        self.support_vectors_ = X[is_support]
+        self.dual_coef_ = (alphas * labels)[:, is_support]
+        self._support_starts = np.searchsorted(codes[is_support], np.arange(self.n_tasks_ + 1))
+        self.intercept_ = intercepts if self.bias == "per_task" else intercepts[:, 0]
+
+        if self.probability:
+            self._fit_platt(K, starts, codes, y, labels, upper)
+        return self
+
+    def _kernel(self, X, Z):
+        return input_kernel(
+            X, Z, kernel=self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0
+        )
+
+    def _solve(self, K, starts, omega, labels, upper, alpha0=None):
+        """Solve every binary subproblem; return alphas, intercepts and steps."""
+        problems = [
+            DualProblem(K, starts, omega, y_k, upper, self.bias == "per_task") for y_k in labels
+        ]
+        warm = [None] * len(problems) if alpha0 is None else list(alpha0)
+        solve = solve_cvxpy if self.solver == "cvxpy" else solve_smo
+        options = {"tol": self.tol, "max_iter": self.max_iter, "verbose": self.verbose}
+        if len(problems) == 1 or self.n_jobs in (None, 1):
+            solutions = [solve(p, alpha0=a, **options) for p, a in zip(problems, warm)]
+        else:
+            solutions = Parallel(n_jobs=self.n_jobs)(
+                delayed(solve)(p, alpha0=a, **options) for p, a in zip(problems, warm)
+            )
+        if not all(s.converged for s in solutions):
+            warnings.warn(
+                f"The SMO solver stopped at max_iter={self.max_iter} before reaching "
+                f"tol={self.tol}; raise max_iter, or scale the features (StandardScaler).",
+                ConvergenceWarning,
+            )
+        return (
+            np.array([s.alpha for s in solutions]),
+            np.array([s.intercept for s in solutions]),
+            np.array([s.n_iter for s in solutions]),
+        )
+
+    def _learn_similarity(self, K, starts, labels, upper):
+        """Alternate dual solves and MTRL updates of Omega; return Omega and warm alphas."""
+        omega = np.eye(self.n_tasks_)
+        alphas, n_iter = None, np.zeros(len(labels), dtype=int)
+        self.n_similarity_iter_ = 0
+        for _ in range(self.similarity_max_iter):
+            alphas, _, steps = self._solve(K, starts, omega, labels, upper, alphas)
+            n_iter += steps
+            M = task_gram(K, starts, (alphas * labels).T)
+            new = update_similarity(omega, M, self.similarity_ridge)
+            change = np.linalg.norm(new - omega) / np.linalg.norm(omega)
+            omega = new
+            self.n_similarity_iter_ += 1
+            if self.verbose:
+                print(f"[task_similarity='learn'] update {self.n_similarity_iter_}: "
+                      f"Omega changed by {change:.3g}")
+            if change <= self.similarity_tol:
+                break
+        else:
+            warnings.warn(
+                f"Learning task_similarity did not converge in similarity_max_iter="
+                f"{self.similarity_max_iter} updates (last change {change:.3g} > "
+                f"similarity_tol={self.similarity_tol}); raise similarity_max_iter or "
+                "similarity_ridge.",
+                ConvergenceWarning,
+            )
+        return omega, alphas, n_iter
+
+    def _fit_platt(self, K, starts, codes, y, labels, upper):
+        """Platt scaling on out-of-fold decision values, with Omega held fixed."""
+        strata = codes * len(self.classes_) + y
+        n_splits = int(np.clip(np.bincount(strata).max(), 2, 5))
+        folds = StratifiedKFold(n_splits, shuffle=True, random_state=check_random_state(self.random_state))
+        decision = np.zeros(labels.shape)
+        n_tasks = self.n_tasks_
+        with warnings.catch_warnings():
+            # Small (task, label) strata cannot be in every fold; that is fine here.
+            warnings.filterwarnings("ignore", message="The least populated class")
+            splits = list(folds.split(np.zeros(len(y)), strata))
+        for train, test in splits:
+            train_starts = np.searchsorted(codes[train], np.arange(n_tasks + 1))
+            alphas, intercepts, _ = self._solve(
+                K[np.ix_(train, train)], train_starts, self.task_similarity_,
+                labels[:, train], upper[train],
+            )
+            coef = (alphas * labels[:, train]).T
+            scores = task_kernel_product(
+                K[np.ix_(test, train)], train_starts, self.task_similarity_, codes[test], coef
+            )
+            bias = intercepts[:, codes[test]].T if self.bias == "per_task" else intercepts[:, 0]
+            decision[:, test] = (scores + bias).T
+        params = [fit_sigmoid(d, l > 0) for d, l in zip(decision, labels)]
+        self.probA_, self.probB_ = (np.array(p) for p in zip(*params))
+
+    # ------------------------------------------------------------- predict
+
+    def _decision(self, X, codes):
+        """Scores of every binary subproblem, shape (n_samples, n_subproblems)."""
+        n_support = max(self.support_vectors_.shape[0], 1)
+        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // n_support)
+        scores = np.empty((X.shape[0], self.dual_coef_.shape[0]))
+        for a in range(0, X.shape[0], chunk):
+            b = min(a + chunk, X.shape[0])
+            K = self._kernel(X[a:b], self.support_vectors_)
+            scores[a:b] = task_kernel_product(
+                K, self._support_starts, self.task_similarity_, codes[a:b], self.dual_coef_.T
+            )
+        if self.bias == "per_task":
+            scores += self.intercept_[:, codes].T
+        else:
+            scores += self.intercept_
+        return scores
+
+    def decision_function(self, X, tasks=None):
+        """Signed distance to the separating surface of each row's task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, positive means ``classes_[1]``. Otherwise one
+            one-vs-rest score per class in ``classes_`` (raw, also for labels
+            a task never had).
+        """
+        X, codes = self._validate_predict_data(X, tasks, dtype=np.float64)
+        scores = self._decision(X, codes)
+        return scores[:, 0] if len(self.classes_) == 2 else scores
+
+    def predict(self, X, tasks=None):
+        """Predict the class of each row with its own task's classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``, each among the labels of its row's task.
+        """
+        X, codes = self._validate_predict_data(X, tasks, dtype=np.float64)
+        scores = self._decision(X, codes)
+        if len(self.classes_) == 2:
+            return self.classes_[(scores[:, 0] > 0).astype(int)]
+        scores[~self._task_class_mask[codes]] = -np.inf
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    @available_if(_probability_enabled)
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities from Platt scaling (needs ``probability=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; zero for labels a row's task never had.
+        """
+        X, codes = self._validate_predict_data(X, tasks, dtype=np.float64)
+        positive = apply_sigmoid(self._decision(X, codes), self.probA_, self.probB_)
+        if len(self.classes_) == 2:
+            return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
+        mask = self._task_class_mask[codes]
+        positive = np.where(mask, positive, 0.0)
+        total = positive.sum(axis=1, keepdims=True)
+        uniform = mask / mask.sum(axis=1, keepdims=True)
+        return np.where(total > 0, positive / np.where(total > 0, total, 1.0), uniform)
+
+    @available_if(_probability_enabled)
+    def predict_log_proba(self, X, tasks=None):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X, tasks=tasks))
