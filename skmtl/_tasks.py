@@ -113,6 +113,11 @@ def _split_task_column(X, task_column, check_params: dict):
     return features, ids
 
 
+def show_ids(ids) -> str:
+    """Task ids as a user wrote them: 'south', 7 (not np.str_('south'))."""
+    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in ids)
+
+
 def _column_position(task_column: int, n_columns: int) -> int:
     if not -n_columns <= task_column < n_columns:
         raise ValueError(
@@ -219,11 +224,10 @@ class TaskDataMixin:
                 np.unique(ids.astype(object)[~known]) if codes is not None
                 else np.unique(ids.astype(str))
             )
-            shown = ", ".join(repr(u) for u in unknown[:10])
             raise ValueError(
-                f"Unknown task id(s) {shown}{' ...' if len(unknown) > 10 else ''}: they "
-                f"were not seen in fit, which saw {self.n_tasks_} task(s): "
-                f"{list(self.tasks_[:10])}{' ...' if self.n_tasks_ > 10 else ''}."
+                f"Unknown task id(s) {show_ids(unknown[:10])}{' ...' if len(unknown) > 10 else ''}: "
+                f"they were not seen in fit, which saw {self.n_tasks_} task(s): "
+                f"{show_ids(self.tasks_[:10])}{' ...' if self.n_tasks_ > 10 else ''}."
             )
         return codes.astype(np.intp)
 
@@ -248,9 +252,8 @@ class TaskDataMixin:
                     "The target has only one class among the samples of positive weight; "
                     "a classifier needs at least two classes."
                 )
-            names = ", ".join(repr(self.tasks_[t]) for t in lonely[:10])
             raise ValueError(
-                f"Task(s) {names} have a single class among their samples of positive "
+                f"Task(s) {show_ids(self.tasks_[lonely[:10]])} have a single class among their samples of positive "
                 "weight; each task needs at least two classes. Drop those rows, or merge "
                 "the task into a related one."
             )

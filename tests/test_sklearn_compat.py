@@ -25,3 +25,78 @@ def _expected_failures(estimator):
 @parametrize_with_checks([MultiTaskKernelSVC()], expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def _school_frame(seed=0):
+    import pandas as pd
+
+    rng = np.random.RandomState(seed)
+    school = np.repeat(["hill", "lake", "moor"], 70)
+    X = pd.DataFrame(rng.randn(len(school), 3) * [1.0, 10.0, 100.0], columns=["x1", "x2", "x3"])
+    X["school"] = school
+    flip = np.where(school == "moor", -1.0, 1.0)
+    y = (flip * (X["x1"] + X["x2"] / 10) + 0.3 * rng.randn(len(school)) > 0).astype(int)
+    order = rng.permutation(len(y))  # mix the schools, so every fold holds each
+    return X.iloc[order].reset_index(drop=True), y.iloc[order].reset_index(drop=True)
+
+
+def _pipeline(**svc_params):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    scale = ColumnTransformer(
+        [("scale", StandardScaler(), ["x1", "x2", "x3"])],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    return make_pipeline(scale, MultiTaskKernelSVC(task_column="school", **svc_params))
+
+
+def test_grid_search_over_c_and_task_similarity_in_a_pipeline():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _school_frame()
+    grid = {
+        "multitaskkernelsvc__C": [0.3, 3.0],
+        "multitaskkernelsvc__task_similarity": [0.0, 0.5, 1.0, "learn"],
+    }
+    search = GridSearchCV(_pipeline(), grid, scoring="roc_auc", cv=3).fit(X, y)
+    # One task has the opposite rule, so pooling (rho = 1) must lose.
+    results = search.cv_results_
+    pooled = [s for s, p in zip(results["mean_test_score"], results["params"])
+              if p["multitaskkernelsvc__task_similarity"] == 1.0]
+    assert search.best_score_ > max(pooled) + 0.1
+    assert search.predict(X).shape == (len(y),)
+    assert search.score(X, y) > 0.9
+    svc = search.best_estimator_[-1]
+    assert list(svc.feature_names_in_) == ["x1", "x2", "x3", "school"]
+    assert list(svc.tasks_) == ["hill", "lake", "moor"]
+
+
+def test_cross_val_predict_proba_and_round_trips():
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = _school_frame(1)
+    model = _pipeline(probability=True, random_state=0)
+    proba = cross_val_predict(model, X, y, cv=3, method="predict_proba")
+    assert proba.shape == (len(y), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    fitted = model.fit(X, y)
+    expected = fitted.predict_proba(X)
+    np.testing.assert_array_equal(clone(model).fit(X, y).predict_proba(X), expected)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict_proba(X), expected)
+
+
+def test_metadata_routing_of_tasks():
+    """With routing on, tasks= reaches fit and the estimator's own score."""
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    X, y = _school_frame(2)
+    features, tasks = X[["x1", "x2", "x3"]].to_numpy(), X["school"].to_numpy()
+    features = features / features.std(axis=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = MultiTaskKernelSVC().set_fit_request(tasks=True).set_score_request(tasks=True)
+        scores = cross_validate(clf, features, y, params={"tasks": tasks}, cv=3)
+    assert scores["test_score"].mean() > 0.85

@@ -92,7 +92,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
     similarity_ridge : float in [0, 1], default=0.1
         With 'learn': weight of the identity mixed into each Omega update;
         keeps Omega well conditioned and shrinks it toward independent tasks.
-    similarity_max_iter : int, default=20
+    similarity_max_iter : int, default=50
         With 'learn': cap on Omega updates.
     similarity_tol : float, default=1e-3
         With 'learn': stop when Omega changes by less than this (relative
@@ -203,7 +203,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         max_iter=-1,
         solver="auto",
         similarity_ridge=0.1,
-        similarity_max_iter=20,
+        similarity_max_iter=50,
         similarity_tol=1e-3,
         n_jobs=None,
         random_state=None,

@@ -13,6 +13,8 @@ from numbers import Real
 
 import numpy as np
 
+from .._tasks import show_ids
+
 
 def similarity_from_rho(rho: float, n_tasks: int) -> np.ndarray:
     """``(1 - rho) I + rho 11'``: independent tasks at 0, one pooled task at 1.
@@ -63,8 +65,9 @@ def _from_mapping(mapping: dict, tasks: np.ndarray) -> np.ndarray:
                 omega[a, b] = mapping[s][t]
             except (KeyError, TypeError):
                 raise ValueError(
-                    f"task_similarity has no entry for the task pair ({s!r}, {t!r}); "
-                    f"it needs one for every pair of the {n_tasks} tasks {list(tasks)[:10]}."
+                    f"task_similarity has no entry for the task pair ({show_ids([s, t])}); "
+                    f"it needs one for every pair of the {n_tasks} tasks {show_ids(tasks[:10])}"
+                    f"{' ...' if n_tasks > 10 else ''}."
                 ) from None
     return omega
 

@@ -1,0 +1,286 @@
+"""MultiTaskKernelSVC behaviour: its limits, its options, its errors."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
+
+import skmtl.svm._classes as classes_module
+import skmtl.svm._kernels as kernels_module
+from skmtl import MultiTaskKernelSVC
+
+
+def clustered_tasks(n_per_task=60, seed=0):
+    """Four tasks in two clusters: tasks 0, 1 share one rule, tasks 2, 3 the opposite."""
+    rng = np.random.RandomState(seed)
+    tasks = np.repeat(np.arange(4), n_per_task)
+    X = rng.randn(len(tasks), 5)
+    w = rng.randn(5)
+    sign = np.where(tasks < 2, 1.0, -1.0)
+    y = (sign * (X @ w) + 0.3 * rng.randn(len(tasks)) > 0).astype(int)
+    return X, y, tasks
+
+
+def test_rho_zero_with_per_task_bias_is_one_svc_per_task():
+    X, y, tasks = clustered_tasks()
+    mt = MultiTaskKernelSVC(task_similarity=0.0, bias="per_task", gamma=0.2, tol=1e-8)
+    mt.fit(X, y, tasks=tasks)
+    for t in range(4):
+        rows = tasks == t
+        single = SVC(gamma=0.2, tol=1e-8).fit(X[rows], y[rows])
+        np.testing.assert_allclose(
+            mt.decision_function(X[rows], tasks=tasks[rows]), single.decision_function(X[rows]),
+            atol=1e-5,
+        )
+
+
+def test_rho_one_with_shared_bias_is_one_pooled_svc():
+    X, y, tasks = clustered_tasks()
+    mt = MultiTaskKernelSVC(task_similarity=1.0, gamma=0.2, tol=1e-8).fit(X, y, tasks=tasks)
+    pooled = SVC(gamma=0.2, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(
+        mt.decision_function(X, tasks=tasks), pooled.decision_function(X), atol=1e-5
+    )
+    assert len(mt.support_) == len(pooled.support_)
+
+
+def test_multiclass_matches_one_vs_rest_svcs_in_the_single_task_case():
+    rng = np.random.RandomState(0)
+    X = rng.randn(150, 2)
+    y = np.digitize(X[:, 0] + 0.3 * X[:, 1], [-0.5, 0.5])
+    mt = MultiTaskKernelSVC(gamma=0.5, tol=1e-8).fit(X, y)
+    scores = mt.decision_function(X)
+    assert scores.shape == (150, 3)
+    for k in range(3):
+        ovr = SVC(gamma=0.5, tol=1e-8).fit(X, y == k)
+        np.testing.assert_allclose(scores[:, k], ovr.decision_function(X), atol=1e-5)
+    assert mt.dual_coef_.shape == (3, len(mt.support_))
+
+
+def test_learned_similarity_recovers_the_task_clusters():
+    X, y, tasks = clustered_tasks(n_per_task=80)
+    clf = MultiTaskKernelSVC(task_similarity="learn", kernel="linear").fit(X, y, tasks=tasks)
+    omega = clf.task_similarity_
+    assert omega.shape == (4, 4)
+    np.testing.assert_allclose(omega, omega.T)
+    assert np.linalg.eigvalsh(omega)[0] > 0  # the ridge keeps it well conditioned
+    assert np.trace(omega) == pytest.approx(4.0)
+    assert omega[0, 1] > 0.5 and omega[2, 3] > 0.5  # same cluster: similar
+    assert omega[0, 2] < -0.5 and omega[1, 3] < -0.5  # opposite rules: anti-similar
+    assert clf.n_similarity_iter_ >= 2
+    independent = MultiTaskKernelSVC(task_similarity=0.0, kernel="linear").fit(X, y, tasks=tasks)
+    assert clf.score(X, y, tasks=tasks) >= independent.score(X, y, tasks=tasks) - 0.02
+
+
+@pytest.mark.parametrize("bias", ["shared", "per_task"])
+@pytest.mark.parametrize("task_similarity", [0.3, "learn"])
+def test_cvxpy_solver_agrees_with_smo(bias, task_similarity):
+    X, y, tasks = clustered_tasks(n_per_task=30)
+    kw = dict(bias=bias, task_similarity=task_similarity, gamma=0.2, similarity_max_iter=3)
+    with pytest.warns(ConvergenceWarning) if task_similarity == "learn" else _no_warning():
+        smo = MultiTaskKernelSVC(tol=1e-7, **kw).fit(X, y, tasks=tasks)
+        ref = MultiTaskKernelSVC(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(smo.task_similarity_, ref.task_similarity_, atol=1e-3)
+    np.testing.assert_allclose(
+        smo.decision_function(X, tasks=tasks), ref.decision_function(X, tasks=tasks), atol=2e-3
+    )
+
+
+class _no_warning:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_sample_weight_equivalence_with_tight_tol():
+    """The estimator check marked xfail passes once the solver is tight (like SVC)."""
+    check_sample_weight_equivalence_on_dense_data(
+        "MultiTaskKernelSVC", MultiTaskKernelSVC(tol=1e-10, gamma=1.0)
+    )
+
+
+def test_integer_sample_weight_equals_repeated_rows_multitask():
+    X, y, tasks = clustered_tasks(n_per_task=25)
+    weight = np.random.RandomState(1).randint(0, 3, size=len(y))
+    kw = dict(gamma=0.2, tol=1e-10, bias="per_task", task_similarity=0.4)
+    weighted = MultiTaskKernelSVC(**kw).fit(X, y, tasks=tasks, sample_weight=weight)
+    rows = np.repeat(np.arange(len(y)), weight)
+    repeated = MultiTaskKernelSVC(**kw).fit(X[rows], y[rows], tasks=tasks[rows])
+    np.testing.assert_allclose(
+        weighted.decision_function(X, tasks=tasks), repeated.decision_function(X, tasks=tasks),
+        atol=1e-6,
+    )
+
+
+def test_class_weight_is_a_per_class_sample_weight():
+    X, y, tasks = clustered_tasks()
+    kw = dict(gamma=0.2, tol=1e-9)
+    by_class = MultiTaskKernelSVC(class_weight={0: 3.0, 1: 0.5}, **kw).fit(X, y, tasks=tasks)
+    by_sample = MultiTaskKernelSVC(**kw).fit(X, y, tasks=tasks, sample_weight=np.where(y == 0, 3.0, 0.5))
+    np.testing.assert_allclose(
+        by_class.decision_function(X, tasks=tasks), by_sample.decision_function(X, tasks=tasks),
+        atol=1e-8,
+    )
+    balanced = MultiTaskKernelSVC(class_weight="balanced", **kw).fit(X[:150], y[:150], tasks=tasks[:150])
+    assert balanced.n_iter_.sum() > 0
+
+
+def test_per_task_intercepts_and_attributes():
+    X, y, tasks = clustered_tasks()
+    clf = MultiTaskKernelSVC(bias="per_task").fit(X, y, tasks=tasks)
+    assert clf.intercept_.shape == (1, 4)
+    assert clf.dual_coef_.shape == (1, len(clf.support_))
+    np.testing.assert_array_equal(clf.support_vectors_, X[clf.support_])
+    assert np.all(np.diff(tasks[clf.support_]) >= 0)  # grouped by task
+    shared = MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+    assert shared.intercept_.shape == (1,)
+    assert shared.n_iter_.shape == (1,) and shared.n_similarity_iter_ == 0
+    positive = shared.decision_function(X, tasks=tasks) > 0
+    np.testing.assert_array_equal(shared.predict(X, tasks=tasks), shared.classes_[positive.astype(int)])
+
+
+def test_task_similarity_given_as_matrix_dataframe_or_dict():
+    X, y, tasks = clustered_tasks(n_per_task=30)
+    ids = np.array(["a", "b", "c", "d"])[tasks]
+    matrix = np.array([[1, .8, 0, 0], [.8, 1, 0, 0], [0, 0, 1, .5], [0, 0, .5, 1]])
+    by_matrix = MultiTaskKernelSVC(task_similarity=matrix).fit(X, y, tasks=ids)
+    frame = pd.DataFrame(matrix, index=list("abcd"), columns=list("abcd")).iloc[::-1, ::-1]
+    by_frame = MultiTaskKernelSVC(task_similarity=frame).fit(X, y, tasks=ids)
+    mapping = {s: {t: matrix[i, j] for j, t in enumerate("abcd")} for i, s in enumerate("abcd")}
+    by_dict = MultiTaskKernelSVC(task_similarity=mapping).fit(X, y, tasks=ids)
+    for other in (by_frame, by_dict):
+        np.testing.assert_array_equal(other.task_similarity_, matrix)
+        np.testing.assert_allclose(other.decision_function(X, tasks=ids), by_matrix.decision_function(X, tasks=ids))
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.eye(3), r"shape \(3, 3\).*4 task"),
+        (np.array([[1, .5, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1.]]), "symmetric"),
+        (np.array([[1, 2, 0, 0], [2, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1.]]), "positive semi-definite"),
+        (np.diag([1, 1, 1, 0.]), "positive diagonal"),
+        (np.full((4, 4), np.nan), "NaN"),
+        ({0: {0: 1.0}}, r"no entry for the task pair \(0, 1\)"),
+    ],
+)
+def test_bad_task_similarity_is_a_clear_error(bad, match):
+    X, y, tasks = clustered_tasks(n_per_task=20)
+    with pytest.raises(ValueError, match=match):
+        MultiTaskKernelSVC(task_similarity=bad).fit(X, y, tasks=tasks)
+
+
+def test_gram_matrix_too_large_for_memory_is_refused(monkeypatch):
+    X, y, tasks = clustered_tasks(n_per_task=20)
+    monkeypatch.setattr(kernels_module, "available_memory", lambda: 10_000)
+    with pytest.raises(MemoryError, match=r"80 x 80 float64 = 0.0 GiB.*available.*fewer rows"):
+        MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+
+
+def test_prediction_in_chunks_matches(monkeypatch):
+    X, y, tasks = clustered_tasks()
+    clf = MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+    whole = clf.decision_function(X, tasks=tasks)
+    monkeypatch.setattr(classes_module, "_PREDICT_CHUNK_ELEMENTS", 100)
+    np.testing.assert_allclose(clf.decision_function(X, tasks=tasks), whole, rtol=1e-12)
+
+
+def test_solver_and_learning_warn_when_stopped_early():
+    X, y, tasks = clustered_tasks()
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        MultiTaskKernelSVC(max_iter=3).fit(X, y, tasks=tasks)
+    with pytest.warns(ConvergenceWarning, match="similarity_max_iter=1"):
+        MultiTaskKernelSVC(task_similarity="learn", similarity_max_iter=1).fit(X, y, tasks=tasks)
+
+
+def test_probability_is_calibrated_reproducible_and_optional():
+    X, y, tasks = clustered_tasks(n_per_task=80)
+    clf = MultiTaskKernelSVC(probability=True, random_state=0).fit(X, y, tasks=tasks)
+    proba = clf.predict_proba(X, tasks=tasks)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X, tasks=tasks))
+    # Confident where the decision is far from 0, and ordered like it.
+    order = np.argsort(clf.decision_function(X, tasks=tasks))
+    assert np.all(np.diff(proba[order, 1]) >= -1e-12)
+    again = MultiTaskKernelSVC(probability=True, random_state=0).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(again.predict_proba(X, tasks=tasks), proba)
+    assert clf.probA_.shape == (1,) and clf.probA_[0] < 0
+    assert not hasattr(MultiTaskKernelSVC().fit(X, y, tasks=tasks), "predict_proba")
+
+
+def test_n_jobs_gives_the_same_model():
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 2)
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    tasks = np.tile([0, 1], 60)
+    a = MultiTaskKernelSVC(task_similarity="learn", similarity_max_iter=50).fit(X, y, tasks=tasks)
+    b = MultiTaskKernelSVC(task_similarity="learn", similarity_max_iter=50, n_jobs=2).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(a.decision_function(X, tasks=tasks), b.decision_function(X, tasks=tasks))
+
+
+@pytest.mark.parametrize("kernel", ["linear", "poly"])
+def test_other_kernels_match_svc(kernel):
+    X, y, _ = clustered_tasks(n_per_task=30)
+    kw = dict(kernel=kernel, gamma=0.1, coef0=0.5, degree=2, tol=1e-8)
+    ours = MultiTaskKernelSVC(**kw).fit(X, y)
+    theirs = SVC(**kw).fit(X, y)
+    np.testing.assert_allclose(ours.decision_function(X), theirs.decision_function(X), atol=1e-4)
+
+
+def test_sigmoid_kernel_fits():
+    # Not positive semi-definite: the dual is non-convex and solvers may stop
+    # at different points, so check that it learns rather than match SVC.
+    X, y, tasks = clustered_tasks(n_per_task=30)
+    clf = MultiTaskKernelSVC(kernel="sigmoid", gamma=0.05, task_similarity=0.0).fit(X, y, tasks=tasks)
+    assert clf.score(X, y, tasks=tasks) > 0.8
+
+
+def test_callable_kernel():
+    X, y, tasks = clustered_tasks(n_per_task=30)
+    linear = MultiTaskKernelSVC(kernel="linear").fit(X, y, tasks=tasks)
+    custom = MultiTaskKernelSVC(kernel=lambda A, B: A @ B.T).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(custom.decision_function(X, tasks=tasks), linear.decision_function(X, tasks=tasks))
+    with pytest.raises(ValueError, match="callable kernel returned shape"):
+        MultiTaskKernelSVC(kernel=lambda A, B: A @ A.T[:, :3]).fit(X, y, tasks=tasks)
+
+
+def test_verbose_reports_progress(capsys):
+    X, y, tasks = clustered_tasks()
+    MultiTaskKernelSVC(task_similarity="learn", verbose=1).fit(X, y, tasks=tasks)
+    out = capsys.readouterr().out
+    assert "[SMO] converged" in out and "Omega changed by" in out
+
+
+def test_pickle_round_trip_and_version_stamp(monkeypatch):
+    X, y, tasks = clustered_tasks()
+    clf = MultiTaskKernelSVC(task_similarity="learn", probability=True, random_state=0).fit(X, y, tasks=tasks)
+    blob = pickle.dumps(clf)
+    loaded = pickle.loads(blob)
+    np.testing.assert_array_equal(loaded.predict_proba(X, tasks=tasks), clf.predict_proba(X, tasks=tasks))
+    import skmtl._tasks
+
+    monkeypatch.setattr(skmtl._tasks, "__version__", "0.0.0-other")
+    with pytest.warns(UserWarning, match="pickled with skmtl"):
+        pickle.loads(blob)
+
+
+@pytest.mark.parametrize(
+    "param, match",
+    [
+        (dict(C=0), "'C' parameter"),
+        (dict(task_similarity=1.5), "'task_similarity' parameter"),
+        (dict(task_similarity="copy"), "'task_similarity' parameter"),
+        (dict(bias="none"), "'bias' parameter"),
+        (dict(solver="libsvm"), "'solver' parameter"),
+    ],
+)
+def test_bad_parameters_are_named(param, match):
+    X, y, tasks = clustered_tasks(n_per_task=10)
+    with pytest.raises(ValueError, match=match):
+        MultiTaskKernelSVC(**param).fit(X, y, tasks=tasks)

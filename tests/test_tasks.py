@@ -1,0 +1,177 @@
+"""Every rule of the shared task data model (DESIGN.md), on MultiTaskKernelSVC."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skmtl import MultiTaskKernelSVC
+
+
+def _frame(X, tasks):
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df.insert(1, "school", tasks)
+    return df
+
+
+def test_task_column_by_name_in_dataframe(two_tasks):
+    X, y, tasks = two_tasks
+    df = _frame(X, tasks)
+    clf = MultiTaskKernelSVC(task_column="school", task_similarity=0.0).fit(df, y)
+    assert list(clf.tasks_) == ["north", "south"]
+    assert clf.n_tasks_ == 2
+    assert clf.n_features_in_ == 4
+    assert list(clf.feature_names_in_) == ["a", "school", "b", "c"]
+    assert clf.support_vectors_.shape[1] == 3
+    assert clf.score(df, y) > 0.9
+    blind = MultiTaskKernelSVC().fit(X, y)
+    assert blind.score(X, y) < 0.75  # the task matters on this data
+
+
+def test_task_column_by_index_matches_tasks_keyword(two_tasks):
+    X, y, tasks = two_tasks
+    codes = (tasks == "south").astype(float)
+    with_column = np.column_stack([X[:, :1], codes, X[:, 1:]])
+    by_index = MultiTaskKernelSVC(task_column=1).fit(with_column, y)
+    by_keyword = MultiTaskKernelSVC().fit(X, y, tasks=codes)
+    np.testing.assert_allclose(
+        by_index.decision_function(with_column), by_keyword.decision_function(X, tasks=codes)
+    )
+    assert by_index.tasks_.tolist() == [0.0, 1.0]
+    # A negative index counts from the end, as in Python.
+    last = np.column_stack([X, codes])
+    assert MultiTaskKernelSVC(task_column=-1).fit(last, y).n_tasks_ == 2
+
+
+def test_task_column_by_index_in_dataframe(two_tasks):
+    X, y, tasks = two_tasks
+    df = _frame(X, tasks)
+    by_name = MultiTaskKernelSVC(task_column="school").fit(df, y)
+    by_index = MultiTaskKernelSVC(task_column=1).fit(df, y)
+    np.testing.assert_allclose(by_name.decision_function(df), by_index.decision_function(df))
+
+
+@pytest.mark.parametrize("method", ["predict", "decision_function", "predict_proba", "score"])
+def test_tasks_keyword_on_every_method(two_tasks, method):
+    X, y, tasks = two_tasks
+    clf = MultiTaskKernelSVC(probability=True, random_state=0).fit(X, y, tasks=tasks)
+    args = (X, y) if method == "score" else (X,)
+    out = getattr(clf, method)(*args, tasks=tasks)
+    assert np.shape(out)[:1] in [(len(X),), ()]
+    with pytest.raises(ValueError, match="needs the task of every row: pass tasks="):
+        getattr(clf, method)(*args)
+
+
+def test_neither_given_is_a_single_task(two_tasks):
+    X, y, _ = two_tasks
+    clf = MultiTaskKernelSVC().fit(X, y)
+    assert clf.n_tasks_ == 1 and clf.tasks_[0] is None
+    clf.predict(X)
+    with pytest.raises(ValueError, match="fitted without task ids"):
+        clf.predict(X, tasks=np.zeros(len(X)))
+
+
+def test_both_given_is_an_error(two_tasks):
+    X, y, tasks = two_tasks
+    df = _frame(X, tasks)
+    with pytest.raises(ValueError, match="given twice"):
+        MultiTaskKernelSVC(task_column="school").fit(df, y, tasks=tasks)
+    clf = MultiTaskKernelSVC(task_column="school").fit(df, y)
+    with pytest.raises(ValueError, match="given twice"):
+        clf.predict(df, tasks=tasks)
+
+
+def test_unknown_task_ids_are_named(two_tasks):
+    X, y, tasks = two_tasks
+    clf = MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+    new = tasks.copy()
+    new[:3] = "east"
+    with pytest.raises(ValueError, match=r"Unknown task id\(s\) 'east'"):
+        clf.predict(X, tasks=new)
+    with pytest.raises(ValueError, match="Unknown task id"):
+        clf.predict(X, tasks=np.arange(len(X)))  # ints against string ids
+
+
+def test_integer_and_string_ids_give_the_same_model(two_tasks):
+    X, y, tasks = two_tasks
+    as_int = np.where(tasks == "north", 7, 3)
+    # The two orders of the tasks differ, so compare solutions at a tight tol.
+    a = MultiTaskKernelSVC(task_similarity=0.3, tol=1e-9).fit(X, y, tasks=tasks)
+    b = MultiTaskKernelSVC(task_similarity=0.3, tol=1e-9).fit(X, y, tasks=as_int)
+    assert b.tasks_.tolist() == [3, 7]
+    np.testing.assert_allclose(
+        a.decision_function(X, tasks=tasks), b.decision_function(X, tasks=as_int), atol=1e-6
+    )
+
+
+def test_tasks_with_different_label_sets():
+    rng = np.random.RandomState(1)
+    X = rng.randn(240, 2)
+    tasks = np.repeat(["p", "q"], 120)
+    y = np.where(X[:, 0] > 0, "cat", "dog").astype(object)
+    y[120:] = np.where(X[120:, 1] > 0, "dog", "emu")  # task q: dog/emu, no cat
+    clf = MultiTaskKernelSVC(probability=True, random_state=0).fit(X, y, tasks=tasks)
+    assert clf.classes_.tolist() == ["cat", "dog", "emu"]
+    assert clf.task_classes_["p"].tolist() == ["cat", "dog"]
+    assert clf.task_classes_["q"].tolist() == ["dog", "emu"]
+    pred = clf.predict(X, tasks=tasks)
+    assert set(pred[:120]) <= {"cat", "dog"} and set(pred[120:]) <= {"dog", "emu"}
+    proba = clf.predict_proba(X, tasks=tasks)
+    assert np.all(proba[:120, 2] == 0) and np.all(proba[120:, 0] == 0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, y, tasks=tasks) > 0.9
+
+
+def test_a_task_with_one_class_is_an_error(two_tasks):
+    X, y, tasks = two_tasks
+    y = y.copy()
+    y[tasks == "south"] = "yes"
+    with pytest.raises(ValueError, match=r"Task\(s\) 'south' have a single class"):
+        MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+    # ... also when zero weights leave it one class.
+    weight = np.where((tasks == "north") & (y == "no"), 0.0, 1.0)
+    with pytest.raises(ValueError, match="'north'"):
+        MultiTaskKernelSVC().fit(X, y, tasks=tasks, sample_weight=weight)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.zeros(10), "has 10 task ids but X has 160 rows"),
+        (np.zeros((160, 2)), "one-dimensional"),
+        (np.r_[np.zeros(159), np.nan], "missing task id"),
+        (np.array([None] + ["a"] * 159, dtype=object), "missing task id"),
+    ],
+)
+def test_malformed_task_ids(two_tasks, bad, match):
+    X, y, _ = two_tasks
+    with pytest.raises(ValueError, match=match):
+        MultiTaskKernelSVC().fit(X, y, tasks=bad)
+
+
+def test_mixed_type_ids_are_a_clear_error(two_tasks):
+    X, y, _ = two_tasks
+    mixed = np.array([1, "a"] * 80, dtype=object)
+    with pytest.raises(TypeError, match="mutually comparable"):
+        MultiTaskKernelSVC().fit(X, y, tasks=mixed)
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_task_column_errors(two_tasks):
+    X, y, tasks = two_tasks
+    with pytest.raises(ValueError, match="needs X as a pandas DataFrame"):
+        MultiTaskKernelSVC(task_column="school").fit(X, y)
+    with pytest.raises(ValueError, match="not a column of X"):
+        MultiTaskKernelSVC(task_column="district").fit(_frame(X, tasks), y)
+    with pytest.raises(ValueError, match="out of range"):
+        MultiTaskKernelSVC(task_column=5).fit(X, y)
+    fitted = MultiTaskKernelSVC(task_column="school").fit(_frame(X, tasks), y)
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(X)  # the task column is missing
+
+
+def test_nan_in_features_is_rejected_with_task_column(two_tasks):
+    X, y, tasks = two_tasks
+    df = _frame(X, tasks)
+    df.loc[3, "b"] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        MultiTaskKernelSVC(task_column="school").fit(df, y)
