@@ -50,6 +50,10 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         alpha = np.clip(alpha0, 0.0, C)
         F = -y * problem.gradient(alpha)
     up, low = violating_sets(alpha, y, C)
+    # F + hide_up is F on I_up and -inf elsewhere (likewise for I_low): one
+    # pass each instead of a fill and a masked copy.
+    hide_up = np.where(up, 0.0, -np.inf)
+    hide_low = np.where(low, 0.0, np.inf)
     # Tasks absent from a training fold have empty groups, which reduceat
     # would not skip: drop them.
     groups = np.unique(problem.group_starts)
@@ -60,19 +64,17 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
     n_iter = 0
     converged = False
     while True:
-        np.copyto(up_F, -np.inf)
-        np.copyto(up_F, F, where=up)
-        np.copyto(low_F, np.inf)
-        np.copyto(low_F, F, where=low)
+        np.add(F, hide_up, out=up_F)
+        np.add(F, hide_low, out=low_F)
         if several_groups:
             gaps = np.maximum.reduceat(up_F, groups[:-1]) - np.minimum.reduceat(low_F, groups[:-1])
             g = int(np.argmax(gaps))
             gap = gaps[g]
             a, b = groups[g], groups[g + 1]
-            i = a + int(np.argmax(up_F[a:b]))
+            i = a + int(up_F[a:b].argmax())
         else:
             a, b = 0, n
-            i = int(np.argmax(up_F))
+            i = int(up_F.argmax())
             gap = up_F[i] - low_F.min()
         if not gap >= tol:  # also stops on NaN gaps of empty sets
             converged = True
@@ -88,7 +90,7 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         curvature += diag[i]
         np.maximum(curvature, TAU, out=curvature)
         gain /= curvature
-        j = a + int(np.argmax(gain))
+        j = a + int(gain.argmax())
 
         old_i, old_j = alpha[i], alpha[j]
         new_i, new_j = _pair_step(
@@ -104,9 +106,11 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         F -= work
         for k in (i, j):
             if y[k] > 0:
-                up[k], low[k] = alpha[k] < C[k], alpha[k] > 0
+                can_up, can_low = alpha[k] < C[k], alpha[k] > 0
             else:
-                up[k], low[k] = alpha[k] > 0, alpha[k] < C[k]
+                can_up, can_low = alpha[k] > 0, alpha[k] < C[k]
+            hide_up[k] = 0.0 if can_up else -np.inf
+            hide_low[k] = 0.0 if can_low else np.inf
         n_iter += 1
         if verbose and n_iter % 10000 == 0:
             print(f"[SMO] step {n_iter}: largest KKT gap {gap:.3g} (tol {tol:g})")
