@@ -126,6 +126,29 @@ def _column_position(task_column: int, n_columns: int) -> int:
     return task_column % n_columns
 
 
+def task_balanced_weights(codes: np.ndarray, y_encoded: np.ndarray) -> np.ndarray:
+    """Row weights that balance the classes within each task.
+
+    Row ``i`` of task ``t`` and class ``c`` weighs
+    ``n_t / (n_classes_t * n_tc)``: inside a task every class carries the same
+    total weight, and each task keeps its total weight ``n_t`` (the
+    multi-task counterpart of ``class_weight='balanced'``, which balances the
+    classes over all rows, so that a task's rare class is not drowned by
+    another task's abundance).
+
+    Examples
+    --------
+    >>> task_balanced_weights(np.array([0, 0, 0, 0, 1, 1]), np.array([0, 0, 0, 1, 0, 1])).round(2)
+    array([0.67, 0.67, 0.67, 2.  , 1.  , 1.  ])
+    """
+    n_classes = y_encoded.max() + 1
+    cell = codes * n_classes + y_encoded
+    counts = np.bincount(cell, minlength=(codes.max() + 1) * n_classes).reshape(-1, n_classes)
+    task_size = counts.sum(axis=1)
+    classes_in_task = (counts > 0).sum(axis=1)
+    return task_size[codes] / (classes_in_task[codes] * counts[codes, y_encoded])
+
+
 class TaskDataMixin:
     """Task handling for skmtl estimators: one implementation of the contract.
 

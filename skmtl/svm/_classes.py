@@ -16,7 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight
 
-from .._tasks import TaskDataMixin
+from .._tasks import TaskDataMixin, task_balanced_weights
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, task_gram, task_kernel_product
 from ._kernels import KERNELS, check_gram_memory, input_kernel, resolve_gamma
@@ -82,16 +82,21 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         (slower fit). As in SVC, ``predict`` still uses the decision function.
     tol : float, default=1e-3
         Stopping tolerance: the largest allowed KKT violation of the dual.
-    class_weight : dict, 'balanced' or None, default=None
+    class_weight : dict, 'balanced', 'balanced_per_task' or None, default=None
         Multiply ``C`` of the rows of class ``c`` by ``class_weight[c]``.
+        'balanced' weighs classes inversely to their frequency over all rows;
+        'balanced_per_task' does so within each task (row weight
+        ``n_t / (n_classes_t * n_tc)``), so that every task's classes weigh
+        the same whatever the other tasks' class balance.
     max_iter : int, default=-1
         Cap on solver steps per binary subproblem and solve; -1 for none.
     solver : {'auto', 'smo', 'cvxpy'}, default='auto'
         'auto' and 'smo' use the dedicated SMO solver; 'cvxpy' the reference
         formulation (100-300x slower; needs a positive semi-definite kernel).
-    similarity_ridge : float in [0, 1], default=0.1
-        With 'learn': weight of the identity mixed into each Omega update;
-        keeps Omega well conditioned and shrinks it toward independent tasks.
+    similarity_ridge : float in [0, 1], default=1e-3
+        With 'learn': weight of the identity mixed into each Omega update.
+        Keeps Omega well conditioned (its smallest eigenvalue is at least
+        ``similarity_ridge``); larger values shrink it toward independent tasks.
     similarity_max_iter : int, default=50
         With 'learn': cap on Omega updates.
     similarity_tol : float, default=1e-3
@@ -176,7 +181,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         "task_column": [None, Integral, str],
         "probability": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="neither")],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, None],
         "max_iter": [Interval(Integral, -1, None, closed="left")],
         "solver": [StrOptions({"auto", "smo", "cvxpy"})],
         "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
@@ -202,7 +207,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         class_weight=None,
         max_iter=-1,
         solver="auto",
-        similarity_ridge=0.1,
+        similarity_ridge=1e-3,
         similarity_max_iter=50,
         similarity_tol=1e-3,
         n_jobs=None,
@@ -269,8 +274,12 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         check_gram_memory(X.shape[0], X.shape[0])
         K = self._kernel(X, X)
 
-        class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[y])
-        upper = self.C * sample_weight * class_weight[y]
+        if self.class_weight == "balanced_per_task":
+            row_weight = task_balanced_weights(codes, y)
+        else:
+            class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[y])
+            row_weight = class_weight[y]
+        upper = self.C * sample_weight * row_weight
         # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
         positives = [1] if n_classes == 2 else range(n_classes)
         labels = np.array([np.where(y == k, 1.0, -1.0) for k in positives])
