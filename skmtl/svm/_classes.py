@@ -97,7 +97,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         With 'learn': weight of the identity mixed into each Omega update.
         Keeps Omega well conditioned (its smallest eigenvalue is at least
         ``similarity_ridge``); larger values shrink it toward independent tasks.
-    similarity_max_iter : int, default=50
+    similarity_max_iter : int, default=100
         With 'learn': cap on Omega updates.
     similarity_tol : float, default=1e-3
         With 'learn': stop when Omega changes by less than this (relative
@@ -208,7 +208,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         max_iter=-1,
         solver="auto",
         similarity_ridge=1e-3,
-        similarity_max_iter=50,
+        similarity_max_iter=100,
         similarity_tol=1e-3,
         n_jobs=None,
         random_state=None,
@@ -260,8 +260,8 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         X, y, codes = self._validate_fit_data(X, y, tasks, dtype=np.float64)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         y = self._encode_labels(y, codes, sample_weight)
-        if not isinstance(self.task_similarity, str) or self.task_similarity != "learn":
-            # Check a given Omega before the expensive part.
+        learn = isinstance(self.task_similarity, str)  # 'learn' is the only string
+        if not learn:  # check a given Omega before the expensive part
             omega = similarity_from_param(self.task_similarity, self.tasks_)
         n_classes = len(self.classes_)
 
@@ -284,7 +284,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         positives = [1] if n_classes == 2 else range(n_classes)
         labels = np.array([np.where(y == k, 1.0, -1.0) for k in positives])
 
-        if isinstance(self.task_similarity, str):
+        if learn:
             omega, alphas, n_iter = self._learn_similarity(K, starts, labels, upper)
             alphas, intercepts, more = self._solve(K, starts, omega, labels, upper, alphas)
             self.n_iter_ = n_iter + more
