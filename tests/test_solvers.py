@@ -122,3 +122,21 @@ def test_failed_reference_solve_raises_a_clear_error(monkeypatch):
     monkeypatch.setattr(cp.Problem, "solve", broken)
     with pytest.raises(RuntimeError, match="cvxpy reference solver failed.*solver='auto'"):
         solve_cvxpy(random_problem(0, False, n=20))
+
+
+def test_task_gram_is_w_transpose_w_without_features():
+    """W'W from dual coefficients and the input Gram equals it from explicit features."""
+    from skmtl.svm._dual import task_gram
+
+    rng = np.random.RandomState(8)
+    n_tasks, n = 3, 40
+    task = np.sort(rng.randint(n_tasks, size=n))
+    starts = np.searchsorted(task, np.arange(n_tasks + 1))
+    X = rng.randn(n, 5)
+    u = rng.randn(n)  # a_j y_j
+    omega = similarity_from_rho(0.3, n_tasks)
+    A = np.zeros((n, n_tasks))
+    A[np.arange(n), task] = u
+    W = X.T @ A @ omega  # linear kernel: w_t = sum_j a_j y_j Omega[t_j, t] x_j
+    M = task_gram(X @ X.T, starts, u[:, None])
+    np.testing.assert_allclose(omega @ M @ omega, W.T @ W, rtol=1e-10)

@@ -75,23 +75,23 @@ class DualSolution:
     converged: bool
 
 
+def _per_task_products(K, starts, U) -> np.ndarray:
+    """``P[i, t] = K[i, task t's columns] @ U[task t's rows]``, shape (m, n_tasks, k)."""
+    return np.stack([K[:, a:b] @ U[a:b] for a, b in zip(starts[:-1], starts[1:])], axis=1)
+
+
 def task_kernel_product(K, starts, omega, row_task, U) -> np.ndarray:
     """``(Omega[row_task_i, t_j] * K_ij) @ U`` without forming the product kernel.
 
     ``K`` is ``(m, n)`` with columns sorted by task (boundaries ``starts``),
     ``row_task`` the task code of each of the m rows, ``U`` is ``(n, k)``.
     """
-    per_task = np.stack(
-        [K[:, a:b] @ U[a:b] for a, b in zip(starts[:-1], starts[1:])], axis=1
-    )  # (m, n_tasks, k)
-    return np.einsum("mtk,mt->mk", per_task, omega[row_task])
+    return np.einsum("mtk,mt->mk", _per_task_products(K, starts, U), omega[row_task])
 
 
 def task_gram(K, starts, U) -> np.ndarray:
     """``M[r, s] = sum_k sum_{i in r, j in s} U_ik K_ij U_jk``: task-level Gram of ``U``."""
-    per_task = np.stack(
-        [K[:, a:b] @ U[a:b] for a, b in zip(starts[:-1], starts[1:])], axis=1
-    )  # (n, n_tasks, k)
+    per_task = _per_task_products(K, starts, U)  # (n, n_tasks, k)
     return np.add.reduceat(U[:, None, :] * per_task, starts[:-1], axis=0).sum(axis=2)
 
 
