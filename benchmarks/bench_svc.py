@@ -39,7 +39,7 @@ def problem_data(n, seed=0):
 def fit_sklearn(X, y, tasks):
     omega = similarity_from_rho(RHO, N_TASKS)
     gram = rbf_kernel(X, gamma=GAMMA) * omega[np.ix_(tasks, tasks)]
-    return SVC(kernel="precomputed", C=C).fit(gram, y), gram
+    return SVC(kernel="precomputed", C=C).fit(gram, y)
 
 
 def fit_skmtl(X, y, tasks, bias):
@@ -87,7 +87,7 @@ def main():
         X, y, tasks = problem_data(n)
         times = {"sklearn": [], "shared": [], "per_task": []}
         for _ in range(args.repeats):
-            t, (svc, _) = timed(lambda: fit_sklearn(X, y, tasks))
+            t, svc = timed(lambda: fit_sklearn(X, y, tasks))
             times["sklearn"].append(t)
             for bias in ("shared", "per_task"):
                 t, model = timed(lambda: fit_skmtl(X, y, tasks, bias))
