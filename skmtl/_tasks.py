@@ -276,9 +276,9 @@ class TaskDataMixin:
                     "a classifier needs at least two classes."
                 )
             raise ValueError(
-                f"Task(s) {show_ids(self.tasks_[lonely[:10]])} have a single class among their samples of positive "
-                "weight; each task needs at least two classes. Drop those rows, or merge "
-                "the task into a related one."
+                f"Task(s) {show_ids(self.tasks_[lonely[:10]])} have a single class among "
+                "their samples of positive weight; each task needs at least two classes. "
+                "Drop those rows, or merge the task into a related one."
             )
         self._task_class_mask = present
         self.task_classes_ = {
