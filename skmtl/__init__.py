@@ -1,6 +1,13 @@
 """skmtl: multi-task learning as scikit-learn estimators."""
 
 from ._version import __version__
+from .model_selection import IndependentTaskClassifier, PooledTaskClassifier, compare_with_single_task
 from .svm import MultiTaskKernelSVC
 
-__all__ = ["MultiTaskKernelSVC", "__version__"]
+__all__ = [
+    "IndependentTaskClassifier",
+    "MultiTaskKernelSVC",
+    "PooledTaskClassifier",
+    "compare_with_single_task",
+    "__version__",
+]

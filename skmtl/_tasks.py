@@ -113,9 +113,14 @@ def _split_task_column(X, task_column, check_params: dict):
     return features, ids
 
 
+def plain_id(task):
+    """A task id as a plain Python value: 'south', 7 (not np.str_('south'))."""
+    return task.item() if isinstance(task, np.generic) else task
+
+
 def show_ids(ids) -> str:
-    """Task ids as a user wrote them: 'south', 7 (not np.str_('south'))."""
-    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in ids)
+    """Task ids as a user wrote them, for messages: 'south', 7."""
+    return ", ".join(repr(plain_id(v)) for v in ids)
 
 
 def _column_position(task_column: int, n_columns: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -27,7 +29,8 @@ def make_multitask_classification(
     Parameters
     ----------
     n_samples : int, default=1000
-        Total rows, spread over the tasks at random.
+        Total rows, spread over the tasks at random (so task sizes vary), at
+        least ``n_tasks``.
     n_tasks : int, default=10
         Number of tasks.
     n_features : int, default=10
@@ -64,6 +67,15 @@ def make_multitask_classification(
     >>> bool(similarity[0, 2] > similarity[0, 1])  # tasks 0 and 2 share a cluster
     True
     """
+    for name, value, low in (("n_samples", n_samples, n_tasks), ("n_tasks", n_tasks, 1), ("n_features", n_features, 1)):
+        if not isinstance(value, Integral) or value < low:
+            raise ValueError(f"{name} must be an integer of at least {low}, got {value!r}.")
+    if not isinstance(n_clusters, Integral) or not 1 <= n_clusters <= n_tasks:
+        raise ValueError(f"n_clusters must be an integer from 1 to n_tasks={n_tasks}, got {n_clusters!r}.")
+    if not task_spread >= 0:
+        raise ValueError(f"task_spread must be non-negative, got {task_spread!r}.")
+    if not 0 <= label_noise < 0.5:
+        raise ValueError(f"label_noise must be in [0, 0.5), got {label_noise!r}.")
     rng = check_random_state(random_state)
     centres = rng.randn(n_clusters, n_features)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)

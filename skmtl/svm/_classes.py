@@ -494,3 +494,28 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X, tasks=tasks))
+
+    def _single_task_counterpart(self):
+        """The single-task model this one generalises: an SVC with the same settings.
+
+        :func:`skmtl.model_selection.compare_with_single_task` fits it per task
+        (independent) and on all rows (pooled) as the default baselines.
+        """
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import SVC
+
+        class_weight = "balanced" if self.class_weight == "balanced_per_task" else self.class_weight
+        svc = SVC(
+            C=self.C,
+            kernel=self.kernel,
+            degree=self.degree,
+            gamma=self.gamma,
+            coef0=self.coef0,
+            tol=self.tol,
+            class_weight=class_weight,
+            max_iter=self.max_iter,
+        )
+        if not self.probability:
+            return svc
+        # Platt scaling on out-of-fold decisions, as probability=True does here.
+        return CalibratedClassifierCV(svc, method="sigmoid", cv=5, ensemble=False)

@@ -1,0 +1,356 @@
+"""Task-aware scoring: a metric computed within each task, then averaged.
+
+The standard multi-task protocol scores each task on its own rows and
+averages over tasks (mean per-task ROC AUC, say), so that a large task does
+not hide a small one. :func:`make_task_scorer` builds such a scorer for
+``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV` or
+:func:`~sklearn.model_selection.cross_validate`; :func:`get_task_scorer`
+does it for the usual metric names.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    roc_auc_score,
+)
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from ._tasks import _as_task_ids, _split_task_column, plain_id, show_ids
+
+_RESPONSE_METHODS = ("predict", "predict_proba", "decision_function")
+
+# name -> (metric, response_method, greater_is_better, metric kwargs), as the
+# scorers of the same name in scikit-learn.
+_NAMED_SCORERS = {
+    "accuracy": (accuracy_score, "predict", True, {}),
+    "balanced_accuracy": (balanced_accuracy_score, "predict", True, {}),
+    "f1": (f1_score, "predict", True, {}),
+    "f1_macro": (f1_score, "predict", True, {"average": "macro"}),
+    "roc_auc": (roc_auc_score, ("decision_function", "predict_proba"), True, {}),
+    "roc_auc_ovr": (roc_auc_score, "predict_proba", True, {"multi_class": "ovr"}),
+    "average_precision": (
+        average_precision_score,
+        ("decision_function", "predict_proba"),
+        True,
+        {},
+    ),
+    "neg_log_loss": (log_loss, "predict_proba", False, {}),
+}
+
+
+class TaskScorer:
+    """A metric computed within each task and averaged over the tasks.
+
+    Build one with :func:`make_task_scorer` or :func:`get_task_scorer`. Call
+    it as any scikit-learn scorer, ``scorer(estimator, X, y)``; it returns the
+    average of the per-task scores (negated when lower is better, as
+    ``'neg_log_loss'``). :meth:`per_task` returns the scores of the tasks.
+
+    Where the task ids come from, first match wins:
+
+    1. ``tasks=`` given to the call (by metadata routing, or by hand): they
+       group the rows and are passed on to the estimator's prediction method;
+    2. the scorer's own ``task_column`` (a column of ``X``);
+    3. the ``task_column`` of the estimator (or of the last step of a
+       pipeline, or of a search's best estimator), when ``X`` holds it: a
+       column name of a DataFrame, or an index when no pipeline step could
+       have moved the column.
+
+    Without any, all rows form one task and the scorer is the plain metric.
+
+    A task whose score is undefined on the rows given (ROC AUC of a task with
+    one class in the test fold, for example) is left out of the average with
+    an :class:`~sklearn.exceptions.UndefinedMetricWarning` naming it; if no
+    task has a score, the result is NaN.
+    """
+
+    def __init__(self, metric, response_method, average, greater_is_better, task_column, kwargs, name=None):
+        self.metric = metric
+        self.response_method = response_method
+        self.average = average
+        self.greater_is_better = greater_is_better
+        self.task_column = task_column
+        self.kwargs = kwargs
+        self.name = name or getattr(metric, "__name__", repr(metric))
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in self.kwargs.items())
+        return (
+            f"make_task_scorer({self.name}, response_method={self.response_method!r}, "
+            f"average={self.average!r}, greater_is_better={self.greater_is_better}{extra})"
+        )
+
+    # scikit-learn asks scorers which metadata they consume: ``tasks`` (and
+    # ``sample_weight``) reach ``__call__`` when routing is enabled.
+    def get_metadata_routing(self):
+        """Request ``tasks`` and ``sample_weight`` for scoring (metadata routing)."""
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="tasks", alias=True)
+        request.score.add_request(param="sample_weight", alias=True)
+        return request
+
+    def __call__(self, estimator, X, y_true, sample_weight=None, tasks=None):
+        """Average of the per-task scores of ``estimator`` on ``X``."""
+        ids = self._task_ids(estimator, X, tasks, len(y_true))
+        response = self.response(estimator, X, tasks)
+        scores = self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+        values = np.array(list(scores.values()), dtype=float)
+        defined = ~np.isnan(values)
+        if not defined.all():
+            undefined = [task for task, ok in zip(scores, defined) if not ok]
+            warnings.warn(
+                f"{self.name} is undefined for task(s) {show_ids(undefined[:10])}"
+                f"{' ...' if len(undefined) > 10 else ''} on these rows (one class, "
+                "say); they are left out of the average.",
+                UndefinedMetricWarning,
+            )
+        if not defined.any():
+            return float("nan")
+        if self.average == "weighted":
+            sizes = np.array([np.sum(ids == task) if task is not None else len(ids) for task in scores])
+            return float(np.average(values[defined], weights=sizes[defined]))
+        return float(values[defined].mean())
+
+    def per_task(self, estimator, X, y_true, *, tasks=None, sample_weight=None) -> dict:
+        """Score of each task: task id -> signed score (NaN where undefined).
+
+        Parameters
+        ----------
+        estimator : fitted classifier
+            The model to score.
+        X : array-like of shape (n_samples, n_features)
+            Rows to score (with the task column when the estimator uses one).
+        y_true : array-like of shape (n_samples,)
+            True labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task ids of the rows, passed to the estimator as ``tasks=``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights passed to the metric.
+
+        Returns
+        -------
+        scores : dict
+            Sorted task ids -> score; ``None`` -> score when there are no tasks.
+        """
+        ids = self._task_ids(estimator, X, tasks, len(y_true))
+        response = self.response(estimator, X, tasks)
+        return self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+
+    def response(self, estimator, X, tasks=None):
+        """The estimator's output this metric reads (positive-class column when binary)."""
+        methods = (self.response_method,) if isinstance(self.response_method, str) else self.response_method
+        method = next((m for m in methods if hasattr(estimator, m)), None)
+        if method is None:
+            raise AttributeError(
+                f"{type(estimator).__name__} has none of {', '.join(methods)}, which the "
+                f"{self.name} scorer needs (probability=True, for an SVC?)."
+            )
+        params = {} if tasks is None else {"tasks": tasks}
+        if params and hasattr(estimator, "steps"):
+            # A pipeline forwards tasks= to its last step's predict but not to
+            # its decision_function (without metadata routing): do it by hand.
+            X, estimator = estimator[:-1].transform(X), estimator[-1]
+        output = getattr(estimator, method)(X, **params)
+        if method == "predict_proba" and output.ndim == 2 and output.shape[1] == 2:
+            return output[:, 1]
+        return output
+
+    def score_by_task(self, y_true, response, ids, classes, sample_weight=None) -> dict:
+        """Apply the metric within each task; NaN for a task where it is undefined."""
+        y_true = np.asarray(y_true)
+        kwargs = dict(self.kwargs)
+        parameters = inspect.signature(self.metric).parameters
+        if response.ndim == 1 and response.dtype.kind == "f" and "pos_label" in parameters:
+            kwargs.setdefault("pos_label", classes[-1])
+        if self.metric is log_loss:
+            kwargs.setdefault("labels", classes)  # a fold may lack a class of a task
+        sign = 1.0 if self.greater_is_better else -1.0
+        scores = {}
+        for task in _unique(ids):
+            rows = slice(None) if task is None else np.flatnonzero(ids == task)
+            weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+            with warnings.catch_warnings():
+                # Undefined scores are reported once, by task, by the caller.
+                warnings.simplefilter("ignore", UndefinedMetricWarning)
+                try:
+                    value = self.metric(y_true[rows], response[rows], sample_weight=weight, **kwargs)
+                except ValueError:
+                    if len(np.unique(y_true[rows])) > 1:
+                        raise
+                    value = np.nan  # one class: e.g. ROC AUC has no meaning
+            scores[plain_id(task)] = sign * float(value)
+        return scores
+
+    def _task_ids(self, estimator, X, tasks, n_samples):
+        if tasks is not None:
+            return _as_task_ids(tasks, n_samples, "tasks")
+        column = self.task_column
+        if column is None:
+            column = _estimator_task_column(estimator, X)
+        if column is None:
+            return np.full(n_samples, None, dtype=object)
+        _, ids = _split_task_column(X, column, {"ensure_all_finite": False, "dtype": None})
+        return _as_task_ids(ids, n_samples, f"task_column={column!r}")
+
+
+def _unique(ids):
+    if ids.dtype == object and len(ids) and ids[0] is None:
+        return [None]
+    return np.unique(ids)
+
+
+def _estimator_task_column(estimator, X):
+    """The task column of the model behind ``estimator``, if ``X`` holds it."""
+    moved = False  # a pipeline step may have moved or renamed the column
+    while True:
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif hasattr(estimator, "steps"):
+            moved = moved or len(estimator.steps) > 1
+            estimator = estimator.steps[-1][1]
+        else:
+            break
+    column = getattr(estimator, "task_column", None)
+    if column is None:
+        return None
+    if isinstance(column, str) and hasattr(X, "columns") and column in X.columns:
+        return column
+    if not isinstance(column, str) and not moved:
+        return column
+    raise ValueError(
+        f"The scorer cannot find the task column {column!r} of {type(estimator).__name__} "
+        "in the X it is given (a pipeline step may have moved it); pass "
+        "task_column=<column of the raw X> to make_task_scorer."
+    )
+
+
+def make_task_scorer(
+    metric,
+    *,
+    response_method="predict",
+    average="macro",
+    greater_is_better=True,
+    task_column=None,
+    **kwargs,
+) -> TaskScorer:
+    """Make a scorer that computes ``metric`` within each task and averages.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true, y_response, sample_weight=None, **kwargs)``, e.g.
+        :func:`sklearn.metrics.roc_auc_score`.
+    response_method : str or tuple of str, default='predict'
+        The estimator method whose output the metric reads: 'predict',
+        'predict_proba' or 'decision_function', or a tuple of them (the
+        first the estimator has is used). For a binary problem,
+        'predict_proba' gives the probability of ``classes_[1]``.
+    average : {'macro', 'weighted'}, default='macro'
+        'macro': the plain mean over tasks (every task counts the same, the
+        usual multi-task protocol); 'weighted': weighted by each task's
+        number of rows.
+    greater_is_better : bool, default=True
+        False for losses: the scorer then returns the negated average.
+    task_column : int, str or None, default=None
+        Column of the ``X`` given to the scorer that holds the task ids.
+        None: take ``tasks=`` from the call, else the estimator's own
+        ``task_column`` (see :class:`TaskScorer`).
+    **kwargs
+        Passed to ``metric``.
+
+    Returns
+    -------
+    scorer : TaskScorer
+        Callable as ``scorer(estimator, X, y)``; ``scorer.per_task(...)``
+        gives the scores of the tasks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.metrics import roc_auc_score
+    >>> from skmtl import MultiTaskKernelSVC
+    >>> from skmtl.metrics import make_task_scorer
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 3)
+    >>> tasks = np.repeat([0, 1], 100)
+    >>> y = (X[:, 0] * np.where(tasks == 0, 1, -1) > 0).astype(int)
+    >>> clf = MultiTaskKernelSVC(task_column=0).fit(np.c_[tasks, X], y)
+    >>> auc = make_task_scorer(roc_auc_score, response_method="decision_function")
+    >>> {task: round(score, 2) for task, score in auc.per_task(clf, np.c_[tasks, X], y).items()}
+    {0.0: 1.0, 1.0: 1.0}
+    >>> round(auc(clf, np.c_[tasks, X], y), 2)
+    1.0
+    """
+    if not callable(metric):
+        raise TypeError(
+            f"metric must be a callable metric(y_true, y_response), got {metric!r}; "
+            "for a name such as 'roc_auc' use get_task_scorer."
+        )
+    methods = (response_method,) if isinstance(response_method, str) else tuple(response_method)
+    if not methods or any(m not in _RESPONSE_METHODS for m in methods):
+        raise ValueError(
+            f"response_method must be one of {_RESPONSE_METHODS} or a tuple of them, "
+            f"got {response_method!r}."
+        )
+    if average not in ("macro", "weighted"):
+        raise ValueError(f"average must be 'macro' or 'weighted', got {average!r}.")
+    return TaskScorer(metric, response_method, average, greater_is_better, task_column, kwargs)
+
+
+def get_task_scorer(scoring, *, average="macro", task_column=None) -> TaskScorer:
+    """The per-task version of a scikit-learn scorer name.
+
+    Parameters
+    ----------
+    scoring : str or TaskScorer
+        One of 'accuracy', 'balanced_accuracy', 'f1', 'f1_macro', 'roc_auc',
+        'roc_auc_ovr', 'average_precision', 'neg_log_loss' (each reads the
+        same response as the scikit-learn scorer of that name); a
+        TaskScorer is returned as it is.
+    average : {'macro', 'weighted'}, default='macro'
+        How to average over tasks (see :func:`make_task_scorer`).
+    task_column : int, str or None, default=None
+        Where the scorer finds task ids (see :func:`make_task_scorer`).
+
+    Returns
+    -------
+    scorer : TaskScorer
+
+    Examples
+    --------
+    >>> from skmtl.metrics import get_task_scorer
+    >>> get_task_scorer("roc_auc")
+    make_task_scorer(roc_auc, response_method=('decision_function', 'predict_proba'), average='macro', greater_is_better=True)
+    """
+    if isinstance(scoring, TaskScorer):
+        return scoring
+    if scoring not in _NAMED_SCORERS:
+        raise ValueError(
+            f"Unknown scoring {scoring!r}; choose one of {', '.join(sorted(_NAMED_SCORERS))}, "
+            "or build a scorer with make_task_scorer."
+        )
+    metric, response_method, greater_is_better, kwargs = _NAMED_SCORERS[scoring]
+    scorer = make_task_scorer(
+        metric,
+        response_method=response_method,
+        average=average,
+        greater_is_better=greater_is_better,
+        task_column=task_column,
+        **kwargs,
+    )
+    scorer.name = scoring
+    return scorer
+
+
+#: The names :func:`get_task_scorer` knows.
+TASK_SCORER_NAMES = tuple(sorted(_NAMED_SCORERS))

@@ -1,0 +1,441 @@
+"""The two classic baselines of multi-task learning, as estimators.
+
+:class:`IndependentTaskClassifier` fits one model per task (no sharing);
+:class:`PooledTaskClassifier` fits one model on all rows with the task id
+removed (full sharing). Both take any scikit-learn classifier and follow the
+task data model of every skmtl estimator, so a multi-task model and its
+baselines take the same inputs and raise the same errors.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
+
+from .._tasks import TaskDataMixin
+
+
+def _inner_has(method):
+    """available_if test: the wrapped (or, once fitted, each fitted) model has ``method``."""
+
+    def check(self):
+        fitted = getattr(self, "estimators_", None) or (
+            {None: self.estimator_} if hasattr(self, "estimator_") else None
+        )
+        models = fitted.values() if fitted else [self._base_estimator()]
+        return all(hasattr(model, method) for model in models)
+
+    return check
+
+
+class _TaskBaseline(TaskDataMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """What both baselines share: parameters, input checks, tags."""
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "task_column": [None, Integral, str],
+    }
+
+    def _base_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def _check_params(self) -> dict:
+        # Let through what the wrapped model accepts (sparse input, NaN).
+        inner = get_tags(self._base_estimator()).input_tags
+        return {
+            "accept_sparse": ["csr", "csc"] if inner.sparse else False,
+            "ensure_all_finite": not inner.allow_nan,
+        }
+
+    def _fit_data(self, X, y, tasks, sample_weight):
+        X, y, codes = self._validate_fit_data(X, y, tasks, **self._check_params())
+        if sample_weight is not None:
+            if not has_fit_parameter(self._base_estimator(), "sample_weight"):
+                raise TypeError(
+                    f"{type(self._base_estimator()).__name__}.fit takes no sample_weight, "
+                    "so this baseline cannot use sample weights."
+                )
+            sample_weight = _check_sample_weight(sample_weight, X)
+        self._encode_labels(y, codes, sample_weight)  # classes_, task_classes_, checks
+        return X, y, codes, sample_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.sparse = inner.input_tags.sparse and self.task_column is None
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        if inner.classifier_tags is not None:
+            tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
+        return tags
+
+
+def _fit_one(estimator, X, y, sample_weight):
+    if sample_weight is None:
+        return estimator.fit(X, y)
+    return estimator.fit(X, y, sample_weight=sample_weight)
+
+
+class IndependentTaskClassifier(_TaskBaseline):
+    """One clone of a classifier per task: the single-task baseline.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        The model fitted to each task's rows (cloned once per task);
+        :class:`~sklearn.linear_model.LogisticRegression` when None.
+    task_column : int, str or None, default=None
+        Column of ``X`` holding the task id of each row (an index, or a name
+        when ``X`` is a DataFrame); it is removed from the features. With
+        None, pass task ids with ``tasks=``, or none for a single task.
+    n_jobs : int, default=None
+        Parallel jobs over the tasks in ``fit`` (joblib semantics).
+
+    Attributes
+    ----------
+    estimators_ : dict
+        Task id -> the fitted clone for that task.
+    classes_ : ndarray of shape (n_classes,)
+        Sorted union of the labels of all tasks.
+    task_classes_ : dict
+        Task id -> the labels that task has in the training data.
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task ids seen in fit (``[None]`` for a single-task fit).
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of columns of ``X`` in fit, task column included.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` in fit, when it had string column names.
+
+    Notes
+    -----
+    ``predict_proba`` columns follow ``classes_``, zero for labels a task
+    did not have. With more than two classes in all, ``decision_function``
+    has one column per class of ``classes_``: ``-inf`` for labels a task did
+    not have, and ``(-d, d)`` for a task with two labels whose model returns
+    one score ``d``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.model_selection import IndependentTaskClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 3)
+    >>> tasks = np.repeat(["north", "south"], 100)
+    >>> y = (X[:, 0] * np.where(tasks == "north", 1, -1) > 0).astype(int)
+    >>> clf = IndependentTaskClassifier().fit(X, y, tasks=tasks)
+    >>> sorted(clf.estimators_)
+    ['north', 'south']
+    >>> float(clf.score(X, y, tasks=tasks)) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_TaskBaseline._parameter_constraints,
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(self, estimator=None, *, task_column=None, n_jobs=None):
+        self.estimator = estimator
+        self.task_column = task_column
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=False)  # the inner model validates its own
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit one clone of ``estimator`` to the rows of each task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, with the task column when ``task_column`` is set.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to each task's model for its rows.
+
+        Returns
+        -------
+        self : IndependentTaskClassifier
+            The fitted estimator.
+        """
+        X, y, codes, sample_weight = self._fit_data(X, y, tasks, sample_weight)
+        rows = [np.flatnonzero(codes == t) for t in range(self.n_tasks_)]
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(
+                clone(self._base_estimator()),
+                X[r],
+                y[r],
+                None if sample_weight is None else sample_weight[r],
+            )
+            for r in rows
+        )
+        self.estimators_ = dict(zip(self.tasks_.tolist(), fitted))
+        return self
+
+    def _task_rows(self, X, tasks):
+        """Validated X, and (fitted model, row indices) for each task present in it."""
+        X, codes = self._validate_predict_data(X, tasks, **self._check_params())
+        models = list(self.estimators_.values())
+        return X, [(models[t], np.flatnonzero(codes == t)) for t in np.unique(codes)]
+
+    def _columns(self, model):
+        return np.searchsorted(self.classes_, model.classes_)
+
+    def predict(self, X, tasks=None):
+        """Predict each row with the model of its task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict (with the task column when ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        X, groups = self._task_rows(X, tasks)
+        out = np.empty(X.shape[0], dtype=self.classes_.dtype)
+        for model, rows in groups:
+            out[rows] = model.predict(X[rows])
+        return out
+
+    @available_if(_inner_has("predict_proba"))
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities, columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities; zero for labels a task did not have.
+        """
+        X, groups = self._task_rows(X, tasks)
+        out = np.zeros((X.shape[0], len(self.classes_)))
+        for model, rows in groups:
+            out[np.ix_(rows, self._columns(model))] = model.predict_proba(X[rows])
+        return out
+
+    @available_if(_inner_has("predict_proba"))
+    def predict_log_proba(self, X, tasks=None):
+        """Log of :meth:`predict_proba` (``-inf`` for labels a task did not have).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X, tasks=tasks))
+
+    @available_if(_inner_has("decision_function"))
+    def decision_function(self, X, tasks=None):
+        """Decision values of each row's task model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            One score (for ``classes_[1]``) with two classes in all; else one
+            column per class (see Notes).
+        """
+        X, groups = self._task_rows(X, tasks)
+        binary = len(self.classes_) == 2
+        out = np.zeros(X.shape[0]) if binary else np.full((X.shape[0], len(self.classes_)), -np.inf)
+        for model, rows in groups:
+            scores = model.decision_function(X[rows])
+            if binary:  # every task has both classes
+                out[rows] = scores
+            elif scores.ndim == 1:
+                out[np.ix_(rows, self._columns(model))] = np.c_[-scores, scores]
+            else:
+                out[np.ix_(rows, self._columns(model))] = scores
+        return out
+
+
+class PooledTaskClassifier(_TaskBaseline):
+    """One classifier for all tasks, blind to the task id: the pooled baseline.
+
+    The task ids are read and checked as by every skmtl estimator (so the
+    pooled model takes the same inputs as a multi-task one), then dropped:
+    the wrapped model sees the features only.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        The model fitted to all rows;
+        :class:`~sklearn.linear_model.LogisticRegression` when None.
+    task_column : int, str or None, default=None
+        Column of ``X`` holding the task id of each row (an index, or a name
+        when ``X`` is a DataFrame); it is removed from the features. With
+        None, pass task ids with ``tasks=``, or none for a single task.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted clone.
+    classes_ : ndarray of shape (n_classes,)
+        Sorted union of the labels of all tasks.
+    task_classes_ : dict
+        Task id -> the labels that task has in the training data.
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task ids seen in fit (``[None]`` for a single-task fit).
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of columns of ``X`` in fit, task column included.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` in fit, when it had string column names.
+
+    Notes
+    -----
+    Like the multi-task estimators, a pooled model fitted on several tasks
+    wants the task of every row at predict time and refuses unseen tasks,
+    though it does not use them: comparisons stay like for like. Unlike
+    them, it may predict for a task a label that only other tasks had.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.model_selection import PooledTaskClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 3)
+    >>> tasks = np.repeat(["north", "south"], 100)
+    >>> y = (X[:, 0] * np.where(tasks == "north", 1, -1) > 0).astype(int)
+    >>> clf = PooledTaskClassifier().fit(X, y, tasks=tasks)
+    >>> float(clf.score(X, y, tasks=tasks)) < 0.6  # the tasks disagree
+    True
+    """
+
+    def __init__(self, estimator=None, *, task_column=None):
+        self.estimator = estimator
+        self.task_column = task_column
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit one clone of ``estimator`` on all rows, task ids removed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, with the task column when ``task_column`` is set.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to the model.
+
+        Returns
+        -------
+        self : PooledTaskClassifier
+            The fitted estimator.
+        """
+        X, y, _, sample_weight = self._fit_data(X, y, tasks, sample_weight)
+        self.estimator_ = _fit_one(clone(self._base_estimator()), X, y, sample_weight)
+        return self
+
+    def _features(self, X, tasks):
+        return self._validate_predict_data(X, tasks, **self._check_params())[0]
+
+    def predict(self, X, tasks=None):
+        """Predict with the pooled model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict (with the task column when ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        X = self._features(X, tasks)
+        return self.estimator_.predict(X)
+
+    @available_if(_inner_has("predict_proba"))
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities of the pooled model, columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._features(X, tasks)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_inner_has("predict_log_proba"))
+    def predict_log_proba(self, X, tasks=None):
+        """Log class probabilities of the pooled model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._features(X, tasks)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_inner_has("decision_function"))
+    def decision_function(self, X, tasks=None):
+        """Decision values of the pooled model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        X = self._features(X, tasks)
+        return self.estimator_.decision_function(X)

@@ -1,0 +1,237 @@
+"""Cross-validate a multi-task model against its independent and pooled baselines."""
+
+from __future__ import annotations
+
+import time
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+from .._progress import ProgressBar
+from .._tasks import _as_task_ids, _split_task_column, plain_id, show_ids
+from ..metrics import get_task_scorer
+from ._baselines import IndependentTaskClassifier, PooledTaskClassifier
+from ._result import ComparisonResult
+from ._split import TaskStratifiedKFold
+
+MODELS = ("multi-task", "independent", "pooled")
+
+
+def compare_with_single_task(
+    estimator,
+    X,
+    y,
+    *,
+    tasks=None,
+    cv=5,
+    scoring=None,
+    baseline_estimator=None,
+    n_jobs=None,
+    random_state=None,
+    verbose=0,
+) -> ComparisonResult:
+    """Cross-validate a multi-task model, one model per task, and one for all.
+
+    The three models see the same folds; each is scored within each task of
+    each test fold (the standard multi-task protocol), so the result answers
+    "does sharing across my tasks beat one model per task, or one model for
+    all?" task by task.
+
+    Parameters
+    ----------
+    estimator : classifier
+        The multi-task model: a skmtl estimator, or a
+        :class:`~sklearn.pipeline.Pipeline` ending in one. Its
+        ``task_column`` (if set) tells where the task ids are in ``X``.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        The data, in long format (one row per sample and task).
+    y : array-like of shape (n_samples,)
+        Labels.
+    tasks : array-like of shape (n_samples,), default=None
+        Task id of each row, when the estimator has no ``task_column``.
+    cv : int, cross-validation splitter or iterable, default=5
+        An int gives :class:`TaskStratifiedKFold` with that many folds,
+        shuffled with ``random_state``. A splitter gets the task ids as
+        ``groups``. Every training fold must hold every task.
+    scoring : str or TaskScorer, default=None
+        A name known to :func:`skmtl.metrics.get_task_scorer` or a scorer
+        from :func:`skmtl.metrics.make_task_scorer`, computed per task. None:
+        'roc_auc' when ``y`` is binary, else 'accuracy'.
+    baseline_estimator : classifier, default=None
+        The single-task model of both baselines: cloned once per task
+        (independent) and once for all rows (pooled). None: the estimator's
+        single-task counterpart (:class:`~sklearn.svm.SVC` with the same
+        kernel and ``C`` for :class:`~skmtl.MultiTaskKernelSVC`). In a
+        pipeline it replaces the last step, so the baselines get the same
+        preprocessing.
+    n_jobs : int, default=None
+        Parallel jobs over the (model, fold) fits.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of the folds when ``cv`` is an int.
+    verbose : int, default=0
+        Above 0, draw a progress bar of the fits on stderr.
+
+    Returns
+    -------
+    result : ComparisonResult
+        Per-task and task-averaged scores (mean and standard deviation over
+        the folds), fit times, the learned task similarity when the model has
+        one; printable, with ``to_frame()``, ``to_dict()`` and ``plot()``.
+
+    Examples
+    --------
+    >>> from skmtl import MultiTaskKernelSVC
+    >>> from skmtl.datasets import make_multitask_classification
+    >>> from skmtl.model_selection import compare_with_single_task
+    >>> X, y, tasks, _ = make_multitask_classification(300, n_tasks=3, random_state=0)
+    >>> result = compare_with_single_task(
+    ...     MultiTaskKernelSVC(kernel="linear", task_similarity="learn"), X, y,
+    ...     tasks=tasks, cv=3, random_state=0)
+    >>> result.models
+    ('multi-task', 'independent', 'pooled')
+    >>> result.scores.shape  # (models, folds, tasks)
+    (3, 3, 3)
+    """
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(X, y)
+    step, final = _final_step(estimator)
+    column = getattr(final, "task_column", None)
+    ids = _task_ids(X, tasks, column, len(y))
+    task_list = np.unique(ids)
+    _check_two_classes_per_task(y, ids, task_list)
+    if scoring is None:
+        scoring = "roc_auc" if type_of_target(y) == "binary" else "accuracy"
+    scorer = get_task_scorer(scoring)
+
+    if baseline_estimator is None:
+        if not hasattr(final, "_single_task_counterpart"):
+            raise ValueError(
+                f"{type(final).__name__} has no known single-task counterpart; pass "
+                "baseline_estimator=<a scikit-learn classifier> for the baselines."
+            )
+        baseline_estimator = final._single_task_counterpart()
+    models = [
+        estimator,
+        _replace_final(estimator, step, IndependentTaskClassifier(baseline_estimator, task_column=column)),
+        _replace_final(estimator, step, PooledTaskClassifier(baseline_estimator, task_column=column)),
+    ]
+    folds = _folds(cv, X, y, ids, random_state)
+    by_keyword = column is None  # ids go to fit/predict as tasks=, not in X
+
+    jobs = [(m, f) for f in range(len(folds)) for m in range(len(models))]
+    scores = np.full((len(models), len(folds), len(task_list)), np.nan)
+    fit_times = np.zeros((len(models), len(folds)))
+    similarities = []
+    outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_score)(
+            clone(models[m]), X, y, ids, folds[f], scorer, step if by_keyword else False, task_list
+        )
+        for m, f in jobs
+    )
+    with ProgressBar(len(jobs), "cross-validating", enabled=verbose > 0) as bar:
+        for (m, f), (task_scores, fit_time, similarity) in zip(jobs, outcomes):
+            scores[m, f], fit_times[m, f] = task_scores, fit_time
+            if m == 0 and similarity is not None:
+                similarities.append(similarity)
+            bar.advance()
+    return ComparisonResult(
+        scoring=scorer.name,
+        models=MODELS,
+        descriptions=(
+            _describe(estimator),
+            _describe(estimator, baseline_estimator, "per task"),
+            _describe(estimator, baseline_estimator, "on all tasks"),
+        ),
+        tasks=np.array([plain_id(t) for t in task_list], dtype=object),
+        task_sizes=np.array([np.sum(ids == t) for t in task_list]),
+        scores=scores,
+        fit_times=fit_times,
+        # The folds' learned matrices, averaged: all folds hold all tasks, in order.
+        task_similarity=np.mean(similarities, axis=0) if similarities else None,
+    )
+
+
+def _final_step(estimator):
+    """(name of the last pipeline step or None, the model that gets the tasks)."""
+    if hasattr(estimator, "steps"):
+        return estimator.steps[-1][0], estimator.steps[-1][1]
+    return None, estimator
+
+
+def _describe(estimator, final=None, suffix=""):
+    """One line: 'StandardScaler() -> SVC() per task'."""
+    steps = [model for _, model in estimator.steps] if hasattr(estimator, "steps") else [estimator]
+    if final is not None:
+        steps[-1] = final
+    text = " -> ".join(" ".join(repr(model).split()) for model in steps)
+    return f"{text} {suffix}".rstrip()
+
+
+def _replace_final(estimator, step, model):
+    if step is None:
+        return model
+    return clone(estimator).set_params(**{step: model})
+
+
+def _task_ids(X, tasks, column, n_samples):
+    if tasks is not None and column is not None:
+        raise ValueError(
+            f"Task ids were given twice: the estimator's task_column={column!r} and "
+            "tasks=. Use one of them."
+        )
+    if tasks is not None:
+        return _as_task_ids(tasks, n_samples, "tasks")
+    if column is None:
+        raise ValueError(
+            "compare_with_single_task needs the task of every row: pass tasks=<one id "
+            "per row>, or set task_column on the estimator."
+        )
+    _, ids = _split_task_column(X, column, {"ensure_all_finite": False, "dtype": None})
+    return _as_task_ids(ids, n_samples, f"task_column={column!r}")
+
+
+def _check_two_classes_per_task(y, ids, task_list):
+    lonely = [t for t in task_list if len(np.unique(y[ids == t])) < 2]
+    if lonely:
+        raise ValueError(
+            f"Task(s) {show_ids(lonely[:10])} have a single class; each task needs at "
+            "least two classes. Drop those rows, or merge the task into a related one."
+        )
+
+
+def _folds(cv, X, y, ids, random_state):
+    if isinstance(cv, Integral):
+        cv = TaskStratifiedKFold(cv, shuffle=True, random_state=random_state)
+    splits = list(cv.split(X, y, groups=ids) if hasattr(cv, "split") else cv)
+    for k, (train, _) in enumerate(splits):
+        missing = np.setdiff1d(np.unique(ids), ids[train])
+        if len(missing):
+            raise ValueError(
+                f"Training fold {k} holds no rows of task(s) {show_ids(missing[:10])}, so "
+                "no model could predict them; use cv=<int> (folds stratified on task "
+                "and label) or TaskStratifiedKFold."
+            )
+    return splits
+
+
+def _fit_and_score(model, X, y, ids, fold, scorer, step, task_list):
+    """Fit one model on one fold; return (per-task scores, fit time, similarity).
+
+    ``step`` is False when the task ids travel in X, else the name of the
+    pipeline step that takes ``tasks=`` (None for a bare estimator).
+    """
+    train, test = fold
+    params = {} if step is False else {"tasks" if step is None else f"{step}__tasks": ids[train]}
+    start = time.perf_counter()
+    model.fit(_safe_indexing(X, train), y[train], **params)
+    fit_time = time.perf_counter() - start
+    response = scorer.response(model, _safe_indexing(X, test), None if step is False else ids[test])
+    by_task = scorer.score_by_task(y[test], response, ids[test], model.classes_)
+    scores = np.array([by_task.get(plain_id(t), np.nan) for t in task_list])
+    similarity = getattr(_final_step(model)[1], "task_similarity_", None)
+    return scores, fit_time, similarity

@@ -1,0 +1,254 @@
+"""The result of compare_with_single_task: tables, a frame, a dict and a picture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(repr=False)
+class ComparisonResult:
+    """Per-task cross-validated scores of a multi-task model and its baselines.
+
+    Scores are signed so that greater is better (as scikit-learn's
+    ``neg_log_loss``). A task's score in a fold is NaN where the metric is
+    undefined there (one class in the test fold); averages leave those out
+    and the table reports them.
+
+    Attributes
+    ----------
+    scoring : str
+        The per-task metric.
+    models : tuple of str
+        Model names: ``('multi-task', 'independent', 'pooled')``.
+    descriptions : tuple of str
+        What each model is (its repr).
+    tasks : ndarray of shape (n_tasks,)
+        Sorted task ids.
+    task_sizes : ndarray of shape (n_tasks,)
+        Rows of each task in the data.
+    scores : ndarray of shape (n_models, n_folds, n_tasks)
+        Score of each model on each task in each test fold.
+    fit_times : ndarray of shape (n_models, n_folds)
+        Seconds each fit took.
+    task_similarity : ndarray of shape (n_tasks, n_tasks) or None
+        The multi-task model's fitted ``task_similarity_``, averaged over
+        the folds, when it has one.
+    """
+
+    scoring: str
+    models: tuple
+    descriptions: tuple
+    tasks: np.ndarray
+    task_sizes: np.ndarray
+    scores: np.ndarray
+    fit_times: np.ndarray
+    task_similarity: np.ndarray | None = None
+
+    @property
+    def n_folds(self) -> int:
+        return self.scores.shape[1]
+
+    def fold_averages(self) -> np.ndarray:
+        """Task-averaged score of each model in each fold, shape (n_models, n_folds)."""
+        defined = ~np.isnan(self.scores)
+        total = np.where(defined, self.scores, 0.0).sum(axis=2)
+        with np.errstate(invalid="ignore"):
+            return total / defined.sum(axis=2)
+
+    def summary(self) -> dict:
+        """Model -> mean and std over folds of the task-averaged score, and fit times."""
+        averages = self.fold_averages()
+        return {
+            model: {
+                "mean": float(np.nanmean(averages[m])),
+                "std": float(np.nanstd(averages[m])),
+                "fit_time_mean": float(self.fit_times[m].mean()),
+                "fit_time_std": float(self.fit_times[m].std()),
+            }
+            for m, model in enumerate(self.models)
+        }
+
+    def _per_task(self):
+        """(mean, std, number of undefined folds) per model and task."""
+        undefined = np.isnan(self.scores).sum(axis=1)
+        counted = np.maximum(self.n_folds - undefined, 1)
+        filled = np.where(np.isnan(self.scores), 0.0, self.scores)
+        mean = filled.sum(axis=1) / counted
+        std = np.sqrt((np.where(np.isnan(self.scores), 0.0, (filled - mean[:, None]) ** 2)).sum(axis=1) / counted)
+        never = undefined == self.n_folds
+        return np.where(never, np.nan, mean), np.where(never, np.nan, std), undefined
+
+    def to_dict(self) -> dict:
+        """Everything as plain Python values (JSON-ready; task ids as strings)."""
+        mean, std, undefined = self._per_task()
+        summary = self.summary()
+        return {
+            "scoring": self.scoring,
+            "n_folds": self.n_folds,
+            "tasks": [str(t) for t in self.tasks],
+            "task_sizes": [int(n) for n in self.task_sizes],
+            "models": {
+                model: {
+                    "description": self.descriptions[m],
+                    **summary[model],
+                    "per_task": {
+                        str(task): {
+                            "mean": _none_if_nan(mean[m, t]),
+                            "std": _none_if_nan(std[m, t]),
+                            "undefined_folds": int(undefined[m, t]),
+                            "folds": [_none_if_nan(v) for v in self.scores[m, :, t]],
+                        }
+                        for t, task in enumerate(self.tasks)
+                    },
+                }
+                for m, model in enumerate(self.models)
+            },
+            "task_similarity": None if self.task_similarity is None else self.task_similarity.tolist(),
+        }
+
+    def to_frame(self):
+        """Per-task table as a pandas DataFrame (needs pandas).
+
+        One row per task plus a last row ``'average'`` (the task-averaged
+        score); columns ``n_rows`` and, for each model, ``<model>`` (mean
+        over folds) and ``<model> std``.
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is a test extra
+            raise ImportError("to_frame needs pandas: pip install pandas") from exc
+        mean, std, _ = self._per_task()
+        averages = self.fold_averages()
+        data = {"n_rows": list(self.task_sizes) + [int(self.task_sizes.sum())]}
+        for m, model in enumerate(self.models):
+            data[model] = list(mean[m]) + [np.nanmean(averages[m])]
+            data[f"{model} std"] = list(std[m]) + [np.nanstd(averages[m])]
+        index = pd.Index(list(self.tasks) + ["average"], name="task", dtype=object)
+        return pd.DataFrame(data, index=index)
+
+    def __repr__(self):
+        scores = ", ".join(
+            f"{model}={s['mean']:.3f}±{s['std']:.3f}" for model, s in self.summary().items()
+        )
+        return (
+            f"ComparisonResult(scoring={self.scoring!r}, n_tasks={len(self.tasks)}, "
+            f"n_folds={self.n_folds}, {scores})"
+        )
+
+    def __str__(self):
+        mean, std, undefined = self._per_task()
+        summary = self.summary()
+        cell = lambda m, s: "undefined" if np.isnan(m) else f"{m:.3f} ± {s:.3f}"  # noqa: E731
+        rows = []
+        for t, task in enumerate(self.tasks):
+            best = np.nanargmax(mean[:, t]) if not np.all(np.isnan(mean[:, t])) else -1
+            rows.append(
+                [str(task), str(self.task_sizes[t])]
+                + [cell(mean[m, t], std[m, t]) + (" *" if m == best else "  ") for m in range(len(self.models))]
+            )
+        header = ["task", "rows"] + [f"{model}  " for model in self.models]
+        footer = [
+            ["average", str(int(self.task_sizes.sum()))]
+            + [cell(summary[model]["mean"], summary[model]["std"]) + "  " for model in self.models],
+            ["fit time (s)", ""]
+            + [f"{summary[model]['fit_time_mean']:.3g} ± {summary[model]['fit_time_std']:.2g}  " for model in self.models],
+        ]
+        widths = [max(len(r[c]) for r in [header, *rows, *footer]) for c in range(len(header))]
+        line = lambda r: "  ".join(  # noqa: E731
+            r[c].ljust(widths[c]) if c == 0 else r[c].rjust(widths[c]) for c in range(len(r))
+        ).rstrip()
+        rule = "-" * len(line(header))
+        wins = np.sum(np.nanargmax(np.where(np.isnan(mean), -np.inf, mean), axis=0) == 0)
+        out = [
+            f"Per-task {self.scoring}, mean ± std over {self.n_folds} folds (* best of the row)",
+            *(f"  {model}: {text}" for model, text in zip(self.models, self.descriptions)),
+            "",
+            line(header),
+            rule,
+            *map(line, rows),
+            rule,
+            *map(line, footer),
+            "",
+            f"{self.models[0]} is best on {wins} of {len(self.tasks)} tasks.",
+        ]
+        holes = [
+            f"{task} ({self.models[m]}: {undefined[m, t]} of {self.n_folds} folds)"
+            for t, task in enumerate(self.tasks)
+            for m in range(len(self.models))
+            if undefined[m, t]
+        ]
+        if holes:
+            out.append(
+                f"{self.scoring} undefined (one class in the test fold), left out of the "
+                f"averages: {', '.join(holes[:12])}{' ...' if len(holes) > 12 else ''}"
+            )
+        return "\n".join(out)
+
+    def plot(self, *, similarity="auto", figsize=None):
+        """Per-task scores side by side, and the learned task similarity.
+
+        Parameters
+        ----------
+        similarity : bool or 'auto', default='auto'
+            Add a heat map of ``task_similarity`` with task labels; 'auto'
+            does when there is one.
+        figsize : tuple, default=None
+            Figure size in inches; sized to the number of tasks when None.
+
+        Returns
+        -------
+        figure : matplotlib.figure.Figure
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise ImportError("plot needs matplotlib: pip install 'skmtl[plot]'") from exc
+        show_similarity = self.task_similarity is not None if similarity == "auto" else bool(similarity)
+        if show_similarity and self.task_similarity is None:
+            raise ValueError("This result holds no task similarity (the model learned none).")
+        n_tasks = len(self.tasks)
+        if figsize is None:
+            figsize = (max(6.0, 0.45 * n_tasks + 2) + (5.5 if show_similarity else 0), 4.5)
+        if show_similarity:
+            figure, (bars, heat) = plt.subplots(
+                1, 2, figsize=figsize, gridspec_kw={"width_ratios": [max(n_tasks, 6), 6]},
+                layout="constrained",
+            )
+        else:
+            figure, bars = plt.subplots(figsize=figsize, layout="constrained")
+        mean, std, _ = self._per_task()
+        summary = self.summary()
+        positions = np.arange(n_tasks)
+        width = 0.8 / len(self.models)
+        for m, model in enumerate(self.models):
+            bars.bar(
+                positions + (m - (len(self.models) - 1) / 2) * width,
+                mean[m],
+                width,
+                yerr=std[m],
+                capsize=2,
+                label=f"{model} ({summary[model]['mean']:.3f})",
+            )
+        labels = [str(t) for t in self.tasks]
+        bars.set_xticks(positions, labels, rotation=90 if n_tasks > 8 else 0)
+        bars.set_xlabel("task")
+        bars.set_ylabel(f"{self.scoring} (mean over {self.n_folds} folds)")
+        low = np.nanmin(mean - std) if np.isfinite(mean).any() else 0
+        high = np.nanmax(mean + std) if np.isfinite(mean).any() else 1
+        bars.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
+        bars.legend(title="task average", loc="lower right", fontsize="small")
+        bars.set_title("Per-task scores")
+        if show_similarity:
+            image = heat.imshow(self.task_similarity, cmap="viridis")
+            step = max(1, n_tasks // 30)
+            heat.set_xticks(positions[::step], labels[::step], rotation=90)
+            heat.set_yticks(positions[::step], labels[::step])
+            heat.set_title("Learned task similarity (mean over folds)")
+            figure.colorbar(image, ax=heat, shrink=0.8)
+        return figure
+
+
+def _none_if_nan(value):
+    return None if np.isnan(value) else float(value)
