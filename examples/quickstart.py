@@ -11,10 +11,11 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import cross_val_score
 
 from skmtl import MultiTaskKernelSVC
 from skmtl.datasets import make_multitask_classification
+from skmtl.model_selection import TaskStratifiedKFold
 
 X, y, tasks, true_similarity = make_multitask_classification(
     n_samples=600, n_tasks=10, n_features=10, n_clusters=2, as_frame=True, random_state=0
@@ -22,8 +23,7 @@ X, y, tasks, true_similarity = make_multitask_classification(
 print(X.head(3), "\n")
 
 # Stratify folds on task and label together, so every task is in every fold.
-folds = StratifiedKFold(5, shuffle=True, random_state=0).split(X, X["task"] + y.astype(str))
-folds = list(folds)
+folds = TaskStratifiedKFold(5, task_column="task", shuffle=True, random_state=0)
 models = {
     "independent (rho=0)": MultiTaskKernelSVC(task_column="task", kernel="linear", task_similarity=0.0),
     "pooled (rho=1)": MultiTaskKernelSVC(task_column="task", kernel="linear", task_similarity=1.0),

@@ -238,8 +238,10 @@ class ComparisonResult:
         low = np.nanmin(mean - std) if np.isfinite(mean).any() else 0
         high = np.nanmax(mean + std) if np.isfinite(mean).any() else 1
         bars.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
-        bars.legend(title="task average", loc="lower right", fontsize="small")
-        bars.set_title("Per-task scores")
+        figure.legend(
+            *bars.get_legend_handles_labels(), loc="outside upper center", ncol=len(self.models),
+            title="model (task-averaged score)", fontsize="small",
+        )
         if show_similarity:
             image = heat.imshow(self.task_similarity, cmap="viridis")
             step = max(1, n_tasks // 30)
