@@ -101,9 +101,7 @@ class TaskScorer:
 
     def __call__(self, estimator, X, y_true, sample_weight=None, tasks=None):
         """Average of the per-task scores of ``estimator`` on ``X``."""
-        ids = self._task_ids(estimator, X, tasks, len(y_true))
-        response = self.response(estimator, X, tasks)
-        scores = self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+        ids, scores = self._ids_and_scores(estimator, X, y_true, tasks, sample_weight)
         values = np.array(list(scores.values()), dtype=float)
         defined = ~np.isnan(values)
         if not defined.all():
@@ -142,9 +140,12 @@ class TaskScorer:
         scores : dict
             Sorted task ids -> score; ``None`` -> score when there are no tasks.
         """
+        return self._ids_and_scores(estimator, X, y_true, tasks, sample_weight)[1]
+
+    def _ids_and_scores(self, estimator, X, y_true, tasks, sample_weight):
         ids = self._task_ids(estimator, X, tasks, len(y_true))
         response = self.response(estimator, X, tasks)
-        return self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+        return ids, self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
 
     def response(self, estimator, X, tasks=None):
         """The estimator's output this metric reads (positive-class column when binary)."""
@@ -282,14 +283,14 @@ def make_task_scorer(
     >>> from skmtl.metrics import make_task_scorer
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(200, 3)
-    >>> tasks = np.repeat([0, 1], 100)
-    >>> y = (X[:, 0] * np.where(tasks == 0, 1, -1) > 0).astype(int)
-    >>> clf = MultiTaskKernelSVC(task_column=0).fit(np.c_[tasks, X], y)
+    >>> tasks = np.repeat(["north", "south"], 100)
+    >>> y = (X[:, 0] * np.where(tasks == "north", 1, -1) > 0).astype(int)
+    >>> clf = MultiTaskKernelSVC().fit(X, y, tasks=tasks)
     >>> auc = make_task_scorer(roc_auc_score, response_method="decision_function")
-    >>> {task: round(score, 2) for task, score in auc.per_task(clf, np.c_[tasks, X], y).items()}
-    {0.0: 1.0, 1.0: 1.0}
-    >>> round(auc(clf, np.c_[tasks, X], y), 2)
-    1.0
+    >>> {task: round(score, 3) for task, score in auc.per_task(clf, X, y, tasks=tasks).items()}
+    {'north': 0.998, 'south': 0.999}
+    >>> round(auc(clf, X, y, tasks=tasks), 3)
+    0.998
     """
     if not callable(metric):
         raise TypeError(

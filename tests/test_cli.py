@@ -45,7 +45,8 @@ def test_csv_run_with_json_and_plot(tmp_path):
 
 
 def test_console_script_and_help():
-    script = shutil.which("skmtl")
+    beside_python = Path(sys.executable).parent / "skmtl"  # where pip puts it in this environment
+    script = str(beside_python) if beside_python.exists() else shutil.which("skmtl")
     if script is None:
         pytest.skip("the skmtl console script is not on PATH (package not installed with pip)")
     done = subprocess.run([script, "compare", "--help"], capture_output=True, text=True, timeout=120)
