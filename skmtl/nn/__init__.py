@@ -1,0 +1,1 @@
+"""Parameter-sharing neural estimators, on a small NumPy autograd engine."""

@@ -1,0 +1,364 @@
+"""A small tensor-level reverse-mode autodiff engine on NumPy.
+
+One graph node per array operation: each op computes its output and returns
+a :class:`Tensor` that remembers its parents and a closure that, given the
+gradient of the output, accumulates the gradients of the parents. Heavy
+compound steps (softmax + cross-entropy, sigmoid + binary cross-entropy) are
+single fused nodes, because a node per small op makes Python overhead
+dominate. The engine knows nothing of scikit-learn.
+
+Gradients are accumulated (``+=``), never overwritten, so a tensor used
+twice gets the sum of both uses; :meth:`Tensor.backward` visits nodes in a
+topological order found iteratively (no recursion limit on deep graphs).
+Arrays keep their dtype: float32 by default in the estimators, float64 for
+gradient checks. Python scalars are used as scalars (``x * 0.5``), never as
+``np.float64``, so float32 stays float32 under NumPy 2 promotion rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Tensor:
+    """An array in the graph, with the gradient of the final scalar.
+
+    Parameters
+    ----------
+    data : ndarray
+        The value.
+    requires_grad : bool, default=False
+        Whether to compute ``grad`` for this tensor (True for parameters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = Tensor(np.array([[1.0, 2.0]]), requires_grad=True)
+    >>> x = Tensor(np.array([[3.0], [4.0]]))
+    >>> loss = (w @ x).sum()
+    >>> loss.backward()
+    >>> w.grad
+    array([[3., 4.]])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward")
+
+    def __init__(self, data, requires_grad=False, _parents=(), _backward=None):
+        self.data = data
+        self.grad = None
+        self.requires_grad = requires_grad
+        self._parents = _parents
+        self._backward = _backward
+
+    @property
+    def shape(self):
+        return np.shape(self.data)
+
+    def __repr__(self):
+        return f"Tensor({self.data!r}, requires_grad={self.requires_grad})"
+
+    def backward(self, grad=None):
+        """Accumulate d(self)/d(t) into ``t.grad`` for every tensor ``t`` that requires it.
+
+        ``self`` is usually a scalar loss (seed gradient 1); pass ``grad`` to
+        seed another shape.
+        """
+        if grad is None:
+            grad = np.ones_like(self.data)
+        order = _topological_order(self)
+        self.grad = grad if self.grad is None else self.grad + grad
+        for node in reversed(order):
+            if node._backward is not None and node.grad is not None:
+                node._backward(node.grad)
+
+    # Operators build graph nodes through the functions below.
+    def __add__(self, other):
+        return add(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return add(self, neg(_as_tensor(other)))
+
+    def __rsub__(self, other):
+        return add(_as_tensor(other), neg(self))
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return neg(self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def sum(self, axis=None):
+        return sum_(self, axis)
+
+    def mean(self, axis=None):
+        n = self.data.size if axis is None else self.data.shape[axis]
+        return sum_(self, axis) * (1.0 / n)
+
+
+def _topological_order(root):
+    """Nodes that lead to ``root`` and need gradients, parents before children."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen or not node.requires_grad:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((parent, False) for parent in node._parents if id(parent) not in seen)
+    return order
+
+
+def _as_tensor(value):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float)):
+        return Tensor(float(value))  # a Python scalar keeps float32 float32
+    return Tensor(np.asarray(value))
+
+
+def _accumulate(tensor, grad):
+    if not tensor.requires_grad:
+        return
+    if tensor.grad is None:
+        tensor.grad = grad.copy() if grad is tensor.data else grad
+    else:
+        tensor.grad = tensor.grad + grad
+
+
+def _unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched to reach it."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _node(data, parents, backward):
+    """A result tensor; it needs gradients when any parent does."""
+    needs = any(p.requires_grad for p in parents)
+    return Tensor(data, needs, parents if needs else (), backward if needs else None)
+
+
+# ---------------------------------------------------------------- elementwise
+
+
+def add(a, b):
+    """``a + b`` with broadcasting."""
+    a, b = _as_tensor(a), _as_tensor(b)
+
+    def backward(grad):
+        _accumulate(a, _unbroadcast(grad, a.shape))
+        _accumulate(b, _unbroadcast(grad, b.shape))
+
+    return _node(a.data + b.data, (a, b), backward)
+
+
+def neg(a):
+    """``-a``."""
+
+    def backward(grad):
+        _accumulate(a, -grad)
+
+    return _node(-a.data, (a,), backward)
+
+
+def mul(a, b):
+    """``a * b`` with broadcasting."""
+    a, b = _as_tensor(a), _as_tensor(b)
+
+    def backward(grad):
+        if a.requires_grad:
+            _accumulate(a, _unbroadcast(grad * b.data, a.shape))
+        if b.requires_grad:
+            _accumulate(b, _unbroadcast(grad * a.data, b.shape))
+
+    return _node(a.data * b.data, (a, b), backward)
+
+
+def relu(a):
+    """``max(a, 0)``."""
+    out = np.maximum(a.data, 0)
+
+    def backward(grad):
+        _accumulate(a, grad * (out > 0))
+
+    return _node(out, (a,), backward)
+
+
+def tanh(a):
+    """Hyperbolic tangent."""
+    out = np.tanh(a.data)
+
+    def backward(grad):
+        _accumulate(a, grad * (1 - out * out))
+
+    return _node(out, (a,), backward)
+
+
+def logistic(a):
+    """The logistic sigmoid ``1 / (1 + exp(-a))``."""
+    out = _sigmoid(a.data)
+
+    def backward(grad):
+        _accumulate(a, grad * out * (1 - out))
+
+    return _node(out, (a,), backward)
+
+
+def identity(a):
+    """``a`` itself (the 'identity' activation)."""
+    return a
+
+
+def _sigmoid(z):
+    # exp of a non-positive number only: no overflow for large |z|.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+
+
+# ------------------------------------------------------------------ structure
+
+
+def matmul(a, b):
+    """Matrix product of 2-D tensors."""
+    a, b = _as_tensor(a), _as_tensor(b)
+
+    def backward(grad):
+        if a.requires_grad:
+            _accumulate(a, grad @ b.data.T)
+        if b.requires_grad:
+            _accumulate(b, a.data.T @ grad)
+
+    return _node(a.data @ b.data, (a, b), backward)
+
+
+def sum_(a, axis=None):
+    """Sum over ``axis`` (all axes when None)."""
+
+    def backward(grad):
+        if axis is not None:
+            grad = np.expand_dims(grad, axis)
+        _accumulate(a, np.broadcast_to(grad, a.shape).copy())
+
+    return _node(np.asarray(a.data.sum(axis=axis)), (a,), backward)
+
+
+def take_rows(a, rows):
+    """Rows ``rows`` (integer indices or a boolean mask) of a tensor."""
+    repeats = rows.dtype != bool and len(np.unique(rows)) != len(rows)
+
+    def backward(grad):
+        full = np.zeros_like(a.data)
+        if repeats:
+            np.add.at(full, rows, grad)
+        else:
+            full[rows] = grad
+        _accumulate(a, full)
+
+    return _node(a.data[rows], (a,), backward)
+
+
+def dropout(a, rate, rng):
+    """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
+    if rate == 0:
+        return a
+    keep = (rng.random_sample(a.shape) >= rate).astype(a.data.dtype) * (1 / (1 - rate))
+
+    def backward(grad):
+        _accumulate(a, grad * keep)
+
+    return _node(a.data * keep, (a,), backward)
+
+
+def sum_squares(a):
+    """``sum(a ** 2)`` (the L2 penalty)."""
+
+    def backward(grad):
+        _accumulate(a, a.data * (2 * grad))
+
+    return _node(np.asarray(np.vdot(a.data, a.data)), (a,), backward)
+
+
+# ------------------------------------------------------------- fused losses
+
+
+def softmax_cross_entropy(logits, target, weight=None):
+    """Summed (weighted) cross-entropy of softmax(logits) against class indices.
+
+    One fused node: the backward pass is ``softmax - onehot``, exact and
+    cheaper than differentiating softmax and log separately.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, k)
+    target : ndarray of int, shape (n,)
+    weight : ndarray of shape (n,), default=None
+        Per-row weights (sample and class weights).
+
+    Returns
+    -------
+    Tensor
+        Scalar ``sum_i weight_i * -log softmax(logits_i)[target_i]``.
+    """
+    z = logits.data - logits.data.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(z).sum(axis=1))
+    rows = np.arange(len(target))
+    losses = log_norm - z[rows, target]
+    if weight is not None:
+        losses = losses * weight
+
+    def backward(grad):
+        g = np.exp(z - log_norm[:, None])
+        g[rows, target] -= 1
+        if weight is not None:
+            g *= weight[:, None]
+        _accumulate(logits, g * grad)
+
+    return _node(np.asarray(losses.sum()), (logits,), backward)
+
+
+def sigmoid_binary_cross_entropy(logits, target, weight=None):
+    """Summed (weighted) binary cross-entropy of sigmoid(logits) against 0/1 targets.
+
+    Fused and stable: ``log(1 + exp(-|z|)) + max(z, 0) - z * t``, gradient
+    ``sigmoid(z) - t``.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n,) or (n, 1)
+    target : ndarray of shape (n,) with values in {0, 1}
+    weight : ndarray of shape (n,), default=None
+
+    Returns
+    -------
+    Tensor
+        Scalar loss.
+    """
+    z = logits.data.reshape(-1)
+    t = target.astype(z.dtype, copy=False)
+    losses = np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0) - z * t
+    if weight is not None:
+        losses = losses * weight
+
+    def backward(grad):
+        g = _sigmoid(z) - t
+        if weight is not None:
+            g = g * weight
+        _accumulate(logits, (g * grad).reshape(logits.shape))
+
+    return _node(np.asarray(losses.sum()), (logits,), backward)

@@ -1,0 +1,59 @@
+"""The optimizers follow torch.optim's update rules step for step."""
+
+import numpy as np
+import pytest
+
+from skmtl.nn._optimizers import SGD, Adam
+
+
+def _run(make_ours, make_theirs, dtype, steps=25):
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
+    rng = np.random.RandomState(0)
+    start = [rng.randn(4, 3).astype(dtype), rng.randn(3).astype(dtype)]
+    grads = [[rng.randn(*p.shape).astype(dtype) for p in start] for _ in range(steps)]
+    ours = [p.copy() for p in start]
+    optimizer = make_ours(ours)
+    theirs = [torch.tensor(p.copy(), requires_grad=True) for p in start]
+    reference = make_theirs(torch, theirs)
+    for step in grads:
+        optimizer.step(step)
+        for p, g in zip(theirs, step):
+            p.grad = torch.tensor(g)
+        reference.step()
+    return ours, [p.detach().numpy() for p in theirs]
+
+
+CASES = {
+    "sgd": (lambda p: SGD(p, lr=0.1), lambda t, p: t.optim.SGD(p, lr=0.1)),
+    "momentum": (lambda p: SGD(p, lr=0.05, momentum=0.9), lambda t, p: t.optim.SGD(p, lr=0.05, momentum=0.9)),
+    "nesterov": (
+        lambda p: SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+        lambda t, p: t.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    ),
+    "adam": (lambda p: Adam(p, lr=0.01), lambda t, p: t.optim.Adam(p, lr=0.01, foreach=False)),
+    "adam_betas": (
+        lambda p: Adam(p, lr=0.003, beta_1=0.8, beta_2=0.99, epsilon=1e-6),
+        lambda t, p: t.optim.Adam(p, lr=0.003, betas=(0.8, 0.99), eps=1e-6, foreach=False),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_updates_match_torch_optim(name, dtype, rtol):
+    ours, theirs = _run(*CASES[name], dtype)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
+
+
+def test_sgd_momentum_is_mlpclassifiers_velocity_rule():
+    rng = np.random.RandomState(1)
+    grads = [rng.randn(3) for _ in range(10)]
+    param, velocity, reference = np.zeros(3), np.zeros(3), np.zeros(3)
+    optimizer = SGD([param], lr=0.1, momentum=0.9)
+    for g in grads:
+        optimizer.step([g])
+        velocity = 0.9 * velocity - 0.1 * g  # sklearn's SGDOptimizer
+        reference += velocity
+    np.testing.assert_allclose(param, reference)
