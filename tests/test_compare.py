@@ -168,4 +168,6 @@ def test_result_is_a_plain_record():
         task_sizes=np.array([10]), scores=np.array([[[0.5], [0.7]], [[0.6], [0.6]]]), fit_times=np.ones((2, 2)),
     )
     assert result.summary()["a"]["mean"] == pytest.approx(0.6)
-    assert "a is best on 1 of 1 tasks" in str(result)
+    text = str(result)  # a tie (0.6 each): both starred, no win
+    assert "a is strictly best on 0 of 1 tasks" in text
+    assert text.splitlines()[6].count("*") == 2

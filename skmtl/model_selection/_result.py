@@ -142,11 +142,13 @@ class ComparisonResult:
         summary = self.summary()
         cell = lambda m, s: "undefined" if np.isnan(m) else f"{m:.3f} ± {s:.3f}"  # noqa: E731
         rows = []
+        filled = np.where(np.isnan(mean), -np.inf, mean)
+        best = filled == filled.max(axis=0)  # ties: every tied model is starred
         for t, task in enumerate(self.tasks):
-            best = np.nanargmax(mean[:, t]) if not np.all(np.isnan(mean[:, t])) else -1
             rows.append(
                 [str(task), str(self.task_sizes[t])]
-                + [cell(mean[m, t], std[m, t]) + (" *" if m == best else "  ") for m in range(len(self.models))]
+                + [cell(mean[m, t], std[m, t]) + (" *" if best[m, t] and np.isfinite(filled[m, t]) else "  ")
+                   for m in range(len(self.models))]
             )
         header = ["task", "rows"] + [f"{model}  " for model in self.models]
         footer = [
@@ -160,9 +162,9 @@ class ComparisonResult:
             r[c].ljust(widths[c]) if c == 0 else r[c].rjust(widths[c]) for c in range(len(r))
         ).rstrip()
         rule = "-" * len(line(header))
-        wins = np.sum(np.nanargmax(np.where(np.isnan(mean), -np.inf, mean), axis=0) == 0)
+        wins = np.sum(filled[0] > filled[1:].max(axis=0))  # strictly best: ties are no wins
         out = [
-            f"Per-task {self.scoring}, mean ± std over {self.n_folds} folds (* best of the row)",
+            f"Per-task {self.scoring}, mean ± std over {self.n_folds} folds (* best of the row, ties all starred)",
             *(f"  {model}: {text}" for model, text in zip(self.models, self.descriptions)),
             "",
             line(header),
@@ -171,7 +173,7 @@ class ComparisonResult:
             rule,
             *map(line, footer),
             "",
-            f"{self.models[0]} is best on {wins} of {len(self.tasks)} tasks.",
+            f"{self.models[0]} is strictly best on {wins} of {len(self.tasks)} tasks.",
         ]
         holes = [
             f"{task} ({self.models[m]}: {undefined[m, t]} of {self.n_folds} folds)"
