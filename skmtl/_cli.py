@@ -228,7 +228,7 @@ def _compare(args) -> int:
         X, y, tasks, features = read_csv(args.csv, args.task_column, args.target)
         source = f"{args.csv}: {len(y)} rows, {len(np.unique(tasks))} tasks, {len(features)} features"
     model = make_pipeline(StandardScaler(), MODELS[args.model](args))
-    print(source, file=sys.stderr if args.quiet else sys.stdout, flush=True)
+    print(source, flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = compare_with_single_task(
