@@ -74,8 +74,8 @@ def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
     return ids
 
 
-def _split_task_column(X, task_column, check_params: dict):
-    """Return (features, raw task ids) with the task column removed from X."""
+def _locate_task_column(X, task_column):
+    """(position of the task column, its raw values, X as a DataFrame or an ndarray)."""
     if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame
         columns = list(X.columns)
         if isinstance(task_column, str):
@@ -87,30 +87,60 @@ def _split_task_column(X, task_column, check_params: dict):
             position = columns.index(task_column)
         else:
             position = _column_position(task_column, len(columns))
-        ids = X.iloc[:, position].to_numpy()
+        return position, X.iloc[:, position].to_numpy(), X
+    if isinstance(task_column, str):
+        raise ValueError(
+            f"task_column={task_column!r} is a column name, which needs X as a "
+            "pandas DataFrame; pass the column's integer index instead, or the "
+            "task ids with tasks=."
+        )
+    if hasattr(X, "toarray"):
+        raise TypeError(
+            "A sparse X cannot hold a task column; pass the task ids with tasks= "
+            "and set task_column=None."
+        )
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2D array with a task column, got an array of shape {X.shape}."
+        )
+    position = _column_position(task_column, X.shape[1])
+    return position, X[:, position], X
+
+
+def _split_task_column(X, task_column, check_params: dict):
+    """Return (features, raw task ids) with the task column removed from X."""
+    position, ids, X = _locate_task_column(X, task_column)
+    if hasattr(X, "iloc"):
         features = X.drop(columns=X.columns[position])
     else:
-        if isinstance(task_column, str):
-            raise ValueError(
-                f"task_column={task_column!r} is a column name, which needs X as a "
-                "pandas DataFrame; pass the column's integer index instead, or the "
-                "task ids with tasks=."
-            )
-        if hasattr(X, "toarray"):
-            raise TypeError(
-                "A sparse X cannot hold a task column; pass the task ids with tasks= "
-                "and set task_column=None."
-            )
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(
-                f"Expected a 2D array with a task column, got an array of shape {X.shape}."
-            )
-        position = _column_position(task_column, X.shape[1])
-        ids = X[:, position]
         features = np.delete(X, position, axis=1)
     features = check_array(features, input_name="X", **check_params)
     return features, ids
+
+
+def _refuse_both(task_column, ids, ids_name: str):
+    if task_column is not None and ids is not None:
+        raise ValueError(
+            f"Task ids were given twice: task_column={task_column!r} and {ids_name}=. "
+            "Use one of them."
+        )
+
+
+def resolve_task_ids(X, task_column, ids, n_samples: int, ids_name: str = "tasks"):
+    """Validated task ids from a column of ``X`` or from an array beside it.
+
+    For the tools around the estimators (scorers, splitters, the comparison),
+    which need the ids but not the features. Both given is an error; neither
+    gives None.
+    """
+    _refuse_both(task_column, ids, ids_name)
+    if ids is not None:
+        return _as_task_ids(ids, n_samples, ids_name)
+    if task_column is None:
+        return None
+    raw = _locate_task_column(X, task_column)[1]
+    return _as_task_ids(raw, n_samples, f"task_column={task_column!r}")
 
 
 def plain_id(task):
@@ -164,11 +194,7 @@ class TaskDataMixin:
 
     def _split(self, X, tasks, *, reset: bool, check_params: dict, y="no_validation"):
         """Return (features, y, raw task ids); y only when one is passed."""
-        if self.task_column is not None and tasks is not None:
-            raise ValueError(
-                f"Task ids were given twice: task_column={self.task_column!r} and the "
-                "tasks= keyword. Use one of them."
-            )
+        _refuse_both(self.task_column, tasks, "tasks")
         if self.task_column is None:
             if isinstance(y, str):  # "no_validation": predicting
                 X = validate_data(self, X, reset=reset, **check_params)

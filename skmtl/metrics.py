@@ -25,7 +25,7 @@ from sklearn.metrics import (
 )
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from ._tasks import _as_task_ids, _split_task_column, plain_id, show_ids
+from ._tasks import plain_id, resolve_task_ids, show_ids
 
 _RESPONSE_METHODS = ("predict", "predict_proba", "decision_function")
 
@@ -193,15 +193,13 @@ class TaskScorer:
         return scores
 
     def _task_ids(self, estimator, X, tasks, n_samples):
-        if tasks is not None:
-            return _as_task_ids(tasks, n_samples, "tasks")
-        column = self.task_column
-        if column is None:
-            column = _estimator_task_column(estimator, X)
-        if column is None:
-            return np.full(n_samples, None, dtype=object)
-        _, ids = _split_task_column(X, column, {"ensure_all_finite": False, "dtype": None})
-        return _as_task_ids(ids, n_samples, f"task_column={column!r}")
+        column = None
+        if tasks is None:  # routed ids win over any column
+            column = self.task_column
+            if column is None:
+                column = _estimator_task_column(estimator, X)
+        ids = resolve_task_ids(X, column, tasks, n_samples)
+        return np.full(n_samples, None, dtype=object) if ids is None else ids
 
 
 def _unique(ids):

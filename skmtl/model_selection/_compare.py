@@ -13,7 +13,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from .._progress import ProgressBar
-from .._tasks import _as_task_ids, _split_task_column, plain_id, show_ids
+from .._tasks import plain_id, resolve_task_ids, show_ids
 from ..metrics import get_task_scorer
 from ._baselines import IndependentTaskClassifier, PooledTaskClassifier
 from ._result import ComparisonResult
@@ -101,7 +101,12 @@ def compare_with_single_task(
     check_consistent_length(X, y)
     step, final = _final_step(estimator)
     column = getattr(final, "task_column", None)
-    ids = _task_ids(X, tasks, column, len(y))
+    ids = resolve_task_ids(X, column, tasks, len(y))
+    if ids is None:
+        raise ValueError(
+            "compare_with_single_task needs the task of every row: pass tasks=<one id "
+            "per row>, or set task_column on the estimator."
+        )
     task_list = np.unique(ids)
     _check_two_classes_per_task(y, ids, task_list)
     if scoring is None:
@@ -176,23 +181,6 @@ def _replace_final(estimator, step, model):
     if step is None:
         return model
     return clone(estimator).set_params(**{step: model})
-
-
-def _task_ids(X, tasks, column, n_samples):
-    if tasks is not None and column is not None:
-        raise ValueError(
-            f"Task ids were given twice: the estimator's task_column={column!r} and "
-            "tasks=. Use one of them."
-        )
-    if tasks is not None:
-        return _as_task_ids(tasks, n_samples, "tasks")
-    if column is None:
-        raise ValueError(
-            "compare_with_single_task needs the task of every row: pass tasks=<one id "
-            "per row>, or set task_column on the estimator."
-        )
-    _, ids = _split_task_column(X, column, {"ensure_all_finite": False, "dtype": None})
-    return _as_task_ids(ids, n_samples, f"task_column={column!r}")
 
 
 def _check_two_classes_per_task(y, ids, task_list):

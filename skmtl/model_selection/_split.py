@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator, StratifiedKFold
 from sklearn.utils.validation import column_or_1d
 
-from .._tasks import _as_task_ids, _split_task_column, show_ids
+from .._tasks import resolve_task_ids, show_ids
 
 
 class TaskStratifiedKFold(BaseCrossValidator):
@@ -99,17 +99,9 @@ class TaskStratifiedKFold(BaseCrossValidator):
             yield from folds.split(np.zeros((len(y), 1)), cells)
 
     def _task_ids(self, X, groups, n_samples):
-        if self.task_column is not None:
-            if groups is not None:
-                raise ValueError(
-                    f"Task ids were given twice: task_column={self.task_column!r} and "
-                    "groups=. Use one of them."
-                )
-            _, ids = _split_task_column(X, self.task_column, {"ensure_all_finite": False, "dtype": None})
-            return _as_task_ids(ids, n_samples, f"task_column={self.task_column!r}")
-        if groups is None:
-            return np.zeros(n_samples, dtype=int)  # one task: plain stratified k-fold
-        return _as_task_ids(groups, n_samples, "groups (the task ids)")
+        ids = resolve_task_ids(X, self.task_column, groups, n_samples, "groups")
+        # Without task ids: one task, so plain stratified k-fold.
+        return np.zeros(n_samples, dtype=int) if ids is None else ids
 
 
 def task_label_cells(y, task_ids, n_splits) -> np.ndarray:
