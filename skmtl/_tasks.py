@@ -161,6 +161,32 @@ def _column_position(task_column: int, n_columns: int) -> int:
     return task_column % n_columns
 
 
+def task_class_counts(codes, y_codes, n_tasks=None, n_classes=None) -> np.ndarray:
+    """Rows in each (task, class) cell: an (n_tasks, n_classes) array of counts.
+
+    Examples
+    --------
+    >>> task_class_counts(np.array([0, 0, 1]), np.array([0, 1, 1]))
+    array([[1, 1],
+           [0, 1]])
+    """
+    n_tasks = codes.max() + 1 if n_tasks is None else n_tasks
+    n_classes = y_codes.max() + 1 if n_classes is None else n_classes
+    cells = codes * n_classes + y_codes
+    return np.bincount(cells, minlength=n_tasks * n_classes).reshape(n_tasks, n_classes)
+
+
+def check_two_classes_per_task(tasks, counts, among: str = "") -> None:
+    """Refuse tasks with fewer than two classes (``counts`` from :func:`task_class_counts`)."""
+    lonely = np.flatnonzero((counts > 0).sum(axis=1) < 2)
+    if len(lonely):
+        raise ValueError(
+            f"Task(s) {show_ids(tasks[lonely[:10]])} have a single class{among}; each "
+            "task needs at least two classes. Drop those rows, or merge the task into "
+            "a related one."
+        )
+
+
 def task_balanced_weights(codes: np.ndarray, y_encoded: np.ndarray) -> np.ndarray:
     """Row weights that balance the classes within each task.
 
@@ -176,9 +202,7 @@ def task_balanced_weights(codes: np.ndarray, y_encoded: np.ndarray) -> np.ndarra
     >>> task_balanced_weights(np.array([0, 0, 0, 0, 1, 1]), np.array([0, 0, 0, 1, 0, 1])).round(2)
     array([0.67, 0.67, 0.67, 2.  , 1.  , 1.  ])
     """
-    n_classes = y_encoded.max() + 1
-    cell = codes * n_classes + y_encoded
-    counts = np.bincount(cell, minlength=(codes.max() + 1) * n_classes).reshape(-1, n_classes)
+    counts = task_class_counts(codes, y_encoded)
     task_size = counts.sum(axis=1)
     classes_in_task = (counts > 0).sum(axis=1)
     return task_size[codes] / (classes_in_task[codes] * counts[codes, y_encoded])
@@ -296,21 +320,14 @@ class TaskDataMixin:
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
-        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
-        present = np.zeros((self.n_tasks_, n_classes), dtype=bool)
-        np.logical_or.at(present, (codes[weight > 0], y_encoded[weight > 0]), True)
-        lonely = np.flatnonzero(present.sum(axis=1) < 2)
-        if len(lonely):
-            if self.n_tasks_ == 1:
-                raise ValueError(
-                    "The target has only one class among the samples of positive weight; "
-                    "a classifier needs at least two classes."
-                )
+        weighed = slice(None) if sample_weight is None else np.asarray(sample_weight) > 0
+        present = task_class_counts(codes[weighed], y_encoded[weighed], self.n_tasks_, n_classes) > 0
+        if self.n_tasks_ == 1 and present.sum() < 2:
             raise ValueError(
-                f"Task(s) {show_ids(self.tasks_[lonely[:10]])} have a single class among "
-                "their samples of positive weight; each task needs at least two classes. "
-                "Drop those rows, or merge the task into a related one."
+                "The target has only one class among the samples of positive weight; "
+                "a classifier needs at least two classes."
             )
+        check_two_classes_per_task(self.tasks_, present, " among their samples of positive weight")
         self._task_class_mask = present
         self.task_classes_ = {
             task: self.classes_[present[t]] for t, task in enumerate(self.tasks_)

@@ -13,7 +13,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from .._progress import ProgressBar
-from .._tasks import plain_id, resolve_task_ids, show_ids
+from .._tasks import check_two_classes_per_task, plain_id, resolve_task_ids, show_ids, task_class_counts
 from ..metrics import get_task_scorer
 from ._baselines import IndependentTaskClassifier, PooledTaskClassifier
 from ._result import ComparisonResult
@@ -107,8 +107,8 @@ def compare_with_single_task(
             "compare_with_single_task needs the task of every row: pass tasks=<one id "
             "per row>, or set task_column on the estimator."
         )
-    task_list = np.unique(ids)
-    _check_two_classes_per_task(y, ids, task_list)
+    task_list, codes = np.unique(ids, return_inverse=True)
+    check_two_classes_per_task(task_list, task_class_counts(codes, np.unique(y, return_inverse=True)[1]))
     if scoring is None:
         scoring = "roc_auc" if type_of_target(y) == "binary" else "accuracy"
     scorer = get_task_scorer(scoring)
@@ -181,15 +181,6 @@ def _replace_final(estimator, step, model):
     if step is None:
         return model
     return clone(estimator).set_params(**{step: model})
-
-
-def _check_two_classes_per_task(y, ids, task_list):
-    lonely = [t for t in task_list if len(np.unique(y[ids == t])) < 2]
-    if lonely:
-        raise ValueError(
-            f"Task(s) {show_ids(lonely[:10])} have a single class; each task needs at "
-            "least two classes. Drop those rows, or merge the task into a related one."
-        )
 
 
 def _folds(cv, X, y, ids, random_state):

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator, StratifiedKFold
 from sklearn.utils.validation import column_or_1d
 
-from .._tasks import resolve_task_ids, show_ids
+from .._tasks import resolve_task_ids, show_ids, task_class_counts
 
 
 class TaskStratifiedKFold(BaseCrossValidator):
@@ -108,9 +108,7 @@ def task_label_cells(y, task_ids, n_splits) -> np.ndarray:
     """Code each row by its (task, label) cell; refuse tasks too small for the folds."""
     tasks, task_codes = np.unique(task_ids, return_inverse=True)
     labels, y_codes = np.unique(y, return_inverse=True)
-    n_classes = y_codes.max() + 1
-    cells = task_codes * n_classes + y_codes
-    counts = np.bincount(cells, minlength=len(tasks) * n_classes).reshape(len(tasks), n_classes)
+    counts = task_class_counts(task_codes, y_codes)
     sizes = counts.sum(axis=1)
     small = np.flatnonzero(sizes < n_splits)
     if len(small):
@@ -136,4 +134,4 @@ def task_label_cells(y, task_ids, n_splits) -> np.ndarray:
             "that class of that task, where per-task metrics such as ROC AUC are undefined.",
             UserWarning,
         )
-    return cells
+    return task_codes * len(labels) + y_codes
