@@ -52,10 +52,7 @@ class ComparisonResult:
 
     def fold_averages(self) -> np.ndarray:
         """Task-averaged score of each model in each fold, shape (n_models, n_folds)."""
-        defined = ~np.isnan(self.scores)
-        total = np.where(defined, self.scores, 0.0).sum(axis=2)
-        with np.errstate(invalid="ignore"):
-            return total / defined.sum(axis=2)
+        return np.ma.masked_invalid(self.scores).mean(axis=2).filled(np.nan)
 
     def summary(self) -> dict:
         """Model -> mean and std over folds of the task-averaged score, and fit times."""
@@ -71,14 +68,10 @@ class ComparisonResult:
         }
 
     def _per_task(self):
-        """(mean, std, number of undefined folds) per model and task."""
+        """(mean, std, number of undefined folds) per model and task, over folds."""
+        scores = np.ma.masked_invalid(self.scores)  # undefined folds left out
         undefined = np.isnan(self.scores).sum(axis=1)
-        counted = np.maximum(self.n_folds - undefined, 1)
-        filled = np.where(np.isnan(self.scores), 0.0, self.scores)
-        mean = filled.sum(axis=1) / counted
-        std = np.sqrt((np.where(np.isnan(self.scores), 0.0, (filled - mean[:, None]) ** 2)).sum(axis=1) / counted)
-        never = undefined == self.n_folds
-        return np.where(never, np.nan, mean), np.where(never, np.nan, std), undefined
+        return scores.mean(axis=1).filled(np.nan), scores.std(axis=1).filled(np.nan), undefined
 
     def to_dict(self) -> dict:
         """Everything as plain Python values (JSON-ready; task ids as strings)."""
@@ -120,11 +113,11 @@ class ComparisonResult:
         except ImportError as exc:  # pragma: no cover - pandas is a test extra
             raise ImportError("to_frame needs pandas: pip install pandas") from exc
         mean, std, _ = self._per_task()
-        averages = self.fold_averages()
+        summary = self.summary()
         data = {"n_rows": list(self.task_sizes) + [int(self.task_sizes.sum())]}
         for m, model in enumerate(self.models):
-            data[model] = list(mean[m]) + [np.nanmean(averages[m])]
-            data[f"{model} std"] = list(std[m]) + [np.nanstd(averages[m])]
+            data[model] = list(mean[m]) + [summary[model]["mean"]]
+            data[f"{model} std"] = list(std[m]) + [summary[model]["std"]]
         index = pd.Index(list(self.tasks) + ["average"], name="task", dtype=object)
         return pd.DataFrame(data, index=index)
 
