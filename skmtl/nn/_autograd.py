@@ -127,12 +127,11 @@ def _as_tensor(value):
 
 
 def _accumulate(tensor, grad):
+    # Gradient arrays may be shared between tensors (add hands the same one to
+    # both parents), so they are never modified in place, here or by callers.
     if not tensor.requires_grad:
         return
-    if tensor.grad is None:
-        tensor.grad = grad.copy() if grad is tensor.data else grad
-    else:
-        tensor.grad = tensor.grad + grad
+    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
 def _unbroadcast(grad, shape):
