@@ -2,12 +2,14 @@
 
 from ._version import __version__
 from .model_selection import IndependentTaskClassifier, PooledTaskClassifier, compare_with_single_task
+from .nn import SharedMLPClassifier
 from .svm import MultiTaskKernelSVC
 
 __all__ = [
     "IndependentTaskClassifier",
     "MultiTaskKernelSVC",
     "PooledTaskClassifier",
+    "SharedMLPClassifier",
     "compare_with_single_task",
     "__version__",
 ]

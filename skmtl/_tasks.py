@@ -208,6 +208,16 @@ def task_balanced_weights(codes: np.ndarray, y_encoded: np.ndarray) -> np.ndarra
     return task_size[codes] / (classes_in_task[codes] * counts[codes, y_encoded])
 
 
+def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
+    """Each row's class weight: ``class_weight`` as in scikit-learn (None, a dict,
+    'balanced'), or 'balanced_per_task' (:func:`task_balanced_weights`)."""
+    if isinstance(class_weight, str) and class_weight == "balanced_per_task":
+        return task_balanced_weights(codes, y_encoded)
+    from sklearn.utils.class_weight import compute_class_weight
+
+    return compute_class_weight(class_weight, classes=classes, y=classes[y_encoded])[y_encoded]
+
+
 class TaskDataMixin:
     """Task handling for skmtl estimators: one implementation of the contract.
 
@@ -274,6 +284,17 @@ class TaskDataMixin:
         """
         check_is_fitted(self)
         X, _, ids = self._split(X, tasks, reset=False, check_params=check_params)
+        return X, self._known_task_codes(ids, X.shape[0])
+
+    def _validate_more_data(self, X, y, tasks, **check_params):
+        """Validate X and y to train a fitted model further (warm start, ``partial_fit``).
+
+        The tasks, features and their names must be those of the first fit.
+        """
+        X, y, ids = self._split(X, tasks, reset=False, check_params=check_params, y=y)
+        return X, y, self._known_task_codes(ids, X.shape[0])
+
+    def _known_task_codes(self, ids, n_samples):
         if ids is None:
             if self.n_tasks_ > 1:
                 raise ValueError(
@@ -281,8 +302,8 @@ class TaskDataMixin:
                     "it needs the task of every row: pass tasks=<one id per row> (or fit "
                     "with task_column=<column of X holding the ids>)."
                 )
-            return X, np.zeros(X.shape[0], dtype=np.intp)
-        return X, self._encode_tasks(ids)
+            return np.zeros(n_samples, dtype=np.intp)
+        return self._encode_tasks(ids)
 
     def _encode_tasks(self, ids) -> np.ndarray:
         if self.n_tasks_ == 1 and self.tasks_[0] is NO_TASK:

@@ -29,6 +29,7 @@ CASES = {
     "mul_broadcast": (lambda a, b: _project(a * b), [(5, 3), (1, 3)]),
     "neg": (lambda a: _project(-a), [(5, 3)]),
     "matmul": (lambda a, b: _project(a @ b), [(5, 3), (3, 4)]),
+    "linear": (lambda x, w, b: _project(ag.linear(x, w, b)), [(5, 3), (3, 4), (4,)]),
     "sum_all": (lambda a: a.sum() * 3.0, [(5, 3)]),
     "sum_axis0": (lambda a: _project(a.sum(axis=0)), [(5, 3)]),
     "sum_axis1": (lambda a: _project(a.sum(axis=1)), [(5, 3)]),
@@ -127,6 +128,7 @@ def _torch_version(name, torch):
         "sigmoid_bce_column": lambda a: (
             F.binary_cross_entropy_with_logits(a.reshape(-1), binary, reduction="none") * weight
         ).sum(),
+        "linear": lambda x, w, b: project(x @ w + b),
         "reuse": lambda a: project(a * a + torch.tanh(a)),
         "mlp": lambda x, w, b: F.cross_entropy(torch.relu(x @ w + b), target, reduction="sum"),
     }[name]
@@ -137,6 +139,19 @@ def test_gradients_accumulate_over_backward_calls_and_uses():
     (w * 3.0).sum().backward()
     (w * w).sum().backward()
     np.testing.assert_allclose(w.grad, [3.0 + 4.0])
+
+
+def test_backward_runs_again_from_the_same_root_with_another_seed():
+    # One trunk, several seeds: the per-task gradients of gradient surgery.
+    w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    z = ag.tanh(Tensor(np.eye(2)) @ w)
+    seeds = [np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 1.0]])]
+    rows = []
+    for seed in seeds:
+        w.grad = None
+        z.backward(seed)
+        rows.append(w.grad)
+    np.testing.assert_allclose(rows[0] + rows[1], (1 - np.tanh(w.data) ** 2) * np.eye(2))
 
 
 def test_constants_get_no_gradient_and_float32_stays_float32():

@@ -17,7 +17,11 @@ gradient checks. Python scalars are used as scalars (``x * 0.5``), never as
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+_created = itertools.count()  # creation index of graph nodes: a topological order
 
 
 class Tensor:
@@ -41,7 +45,7 @@ class Tensor:
     array([[3., 4.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_index")
 
     def __init__(self, data, requires_grad=False, _parents=(), _backward=None):
         self.data = data
@@ -49,6 +53,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self._parents = _parents
         self._backward = _backward
+        self._index = next(_created) if _backward is not None else -1
 
     @property
     def shape(self):
@@ -61,7 +66,8 @@ class Tensor:
         """Accumulate d(self)/d(t) into ``t.grad`` for every tensor ``t`` that requires it.
 
         ``self`` is usually a scalar loss (seed gradient 1); pass ``grad`` to
-        seed another shape.
+        seed another shape. Only leaves (tensors made with
+        ``requires_grad=True``) keep their gradients afterwards.
         """
         if grad is None:
             grad = np.ones_like(self.data)
@@ -70,6 +76,10 @@ class Tensor:
         for node in reversed(order):
             if node._backward is not None and node.grad is not None:
                 node._backward(node.grad)
+                # Free as we go (as torch does for non-leaf tensors): memory is
+                # released early, and backward can run again from the same root
+                # with another seed (one sweep per task for gradient surgery).
+                node.grad = None
 
     # Operators build graph nodes through the functions below.
     def __add__(self, other):
@@ -103,19 +113,22 @@ class Tensor:
 
 
 def _topological_order(root):
-    """Nodes that lead to ``root`` and need gradients, parents before children."""
-    order, seen, stack = [], set(), [(root, False)]
+    """The interior nodes that lead to ``root``, parents before children.
+
+    Every node is created after its parents, so creation order is a
+    topological order: collect the nodes, then sort them by it.
+    """
+    found, stack = {id(root): root}, [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen or not node.requires_grad:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((parent, False) for parent in node._parents if id(parent) not in seen)
-    return order
+        for parent in stack.pop()._parents:
+            if parent._backward is not None and id(parent) not in found:
+                found[id(parent)] = parent
+                stack.append(parent)
+    return sorted(found.values(), key=_creation_index)
+
+
+def _creation_index(node):
+    return node._index
 
 
 def _as_tensor(value):
@@ -149,7 +162,11 @@ def _unbroadcast(grad, shape):
 
 def _node(data, parents, backward):
     """A result tensor; it needs gradients when any parent does."""
-    needs = any(p.requires_grad for p in parents)
+    needs = False
+    for parent in parents:  # a plain loop: cheaper than any() on a generator
+        if parent.requires_grad:
+            needs = True
+            break
     return Tensor(data, needs, parents if needs else (), backward if needs else None)
 
 
@@ -189,34 +206,42 @@ def mul(a, b):
     return _node(a.data * b.data, (a, b), backward)
 
 
-def relu(a):
-    """``max(a, 0)``."""
-    out = np.maximum(a.data, 0)
+# Activations as (forward, derivative from the output) pairs, so a dense layer
+# can apply one inside its own node.
+_ACTIVATIONS = {
+    "identity": (None, None),
+    "relu": (lambda z: np.maximum(z, 0), lambda out: out > 0),
+    "tanh": (np.tanh, lambda out: 1 - out * out),
+    "logistic": (lambda z: _sigmoid(z), lambda out: out * (1 - out)),
+}
+
+
+def activation(name, a):
+    """The activation ``name`` ('identity', 'relu', 'tanh', 'logistic') of ``a``."""
+    forward, derivative = _ACTIVATIONS[name]
+    if forward is None:
+        return a
+    out = forward(a.data)
 
     def backward(grad):
-        _accumulate(a, grad * (out > 0))
+        _accumulate(a, grad * derivative(out))
 
     return _node(out, (a,), backward)
+
+
+def relu(a):
+    """``max(a, 0)``."""
+    return activation("relu", a)
 
 
 def tanh(a):
     """Hyperbolic tangent."""
-    out = np.tanh(a.data)
-
-    def backward(grad):
-        _accumulate(a, grad * (1 - out * out))
-
-    return _node(out, (a,), backward)
+    return activation("tanh", a)
 
 
 def logistic(a):
     """The logistic sigmoid ``1 / (1 + exp(-a))``."""
-    out = _sigmoid(a.data)
-
-    def backward(grad):
-        _accumulate(a, grad * out * (1 - out))
-
-    return _node(out, (a,), backward)
+    return activation("logistic", a)
 
 
 def identity(a):
@@ -246,6 +271,30 @@ def matmul(a, b):
     return _node(a.data @ b.data, (a, b), backward)
 
 
+def linear(x, weight, bias, activation="identity"):
+    """The dense layer ``act(x @ weight + bias)`` as one node (weight of shape (fan_in, fan_out)).
+
+    One node instead of three: with small layers, per-node overhead is what costs.
+    """
+    forward, derivative = _ACTIVATIONS[activation]
+    out = x.data @ weight.data
+    out += bias.data
+    if forward is not None:
+        out = forward(out)
+
+    def backward(grad):
+        if derivative is not None:
+            grad = grad * derivative(out)
+        if x.requires_grad:
+            _accumulate(x, grad @ weight.data.T)
+        if weight.requires_grad:
+            _accumulate(weight, x.data.T @ grad)
+        if bias.requires_grad:
+            _accumulate(bias, grad.sum(axis=0))
+
+    return _node(out, (x, weight, bias), backward)
+
+
 def sum_(a, axis=None):
     """Sum over ``axis`` (all axes when None)."""
 
@@ -272,11 +321,23 @@ def take_rows(a, rows):
     return _node(a.data[rows], (a,), backward)
 
 
+def dropout_mask(shape, rate, rng, dtype):
+    """Inverted-dropout multipliers: 0 with probability ``rate``, else ``1 / (1 - rate)``.
+
+    Drawn apart from the graph so that both backends can apply the same masks.
+    """
+    return (rng.random_sample(shape) >= rate).astype(dtype) * (1 / (1 - rate))
+
+
 def dropout(a, rate, rng):
     """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
     if rate == 0:
         return a
-    keep = (rng.random_sample(a.shape) >= rate).astype(a.data.dtype) * (1 / (1 - rate))
+    return mask(a, dropout_mask(a.shape, rate, rng, a.data.dtype))
+
+
+def mask(a, keep):
+    """``a * keep`` for a constant array ``keep`` (a dropout mask)."""
 
     def backward(grad):
         _accumulate(a, grad * keep)
@@ -315,14 +376,15 @@ def softmax_cross_entropy(logits, target, weight=None):
         Scalar ``sum_i weight_i * -log softmax(logits_i)[target_i]``.
     """
     z = logits.data - logits.data.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(z).sum(axis=1))
+    e = np.exp(z)
+    norm = e.sum(axis=1, keepdims=True)
     rows = np.arange(len(target))
-    losses = log_norm - z[rows, target]
+    losses = np.log(norm[:, 0]) - z[rows, target]
     if weight is not None:
         losses = losses * weight
 
     def backward(grad):
-        g = np.exp(z - log_norm[:, None])
+        g = e / norm
         g[rows, target] -= 1
         if weight is not None:
             g *= weight[:, None]

@@ -12,11 +12,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight
 
-from .._tasks import TaskDataMixin, task_balanced_weights
+from .._tasks import TaskDataMixin, class_weight_per_row
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, task_gram, task_kernel_product
 from ._kernels import KERNELS, check_gram_memory, input_kernel, resolve_gamma
@@ -274,11 +273,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         check_gram_memory(X.shape[0], X.shape[0])
         K = self._kernel(X, X)
 
-        if self.class_weight == "balanced_per_task":
-            row_weight = task_balanced_weights(codes, y)
-        else:
-            class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[y])
-            row_weight = class_weight[y]
+        row_weight = class_weight_per_row(self.class_weight, self.classes_, codes, y)
         upper = self.C * sample_weight * row_weight
         # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
         positives = [1] if n_classes == 2 else range(n_classes)

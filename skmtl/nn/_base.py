@@ -1,0 +1,428 @@
+"""What every parameter-sharing classifier has in common, whatever its trunk.
+
+A subclass names its trunk (:meth:`_make_trunk`) and how it reads ``X``
+(:meth:`_check_features`); this base holds the parameters, the task and
+label bookkeeping, the backends and the predictions, and hands the epochs
+to :func:`._training.train`.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from .._tasks import NO_TASK, TaskDataMixin, class_weight_per_row, show_ids, task_class_counts
+from ._autograd import Tensor, _sigmoid
+from ._network import SharedNetwork, is_weight
+from ._numpy_backend import NumpyBackend, NumpyOps
+from ._optimizers import SGD, Adam
+from ._training import TrainingSet, train
+from ._weighting import GRADIENT_METHODS, LOSS_WEIGHTINGS, WEIGHTINGS
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator):
+    """Shared trunk, per-task heads, MLPClassifier's training; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "task_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, None],
+        "task_weights": [StrOptions({"balanced"}), dict, None],
+        "loss_weighting": [StrOptions(set(LOSS_WEIGHTINGS))],
+        "gradient_method": [StrOptions(set(GRADIENT_METHODS)), None],
+        "task_column": [None, Integral, str],
+        "backend": [StrOptions({"numpy", "torch"})],
+        "device": [str],
+        "dtype": [StrOptions(set(_DTYPES))],
+    }
+
+    # ----------------------------------------------------------------- hooks
+
+    def _make_trunk(self, n_features):
+        raise NotImplementedError
+
+    def _check_params(self):
+        """Checks the constraints above cannot express; called at the start of fit."""
+        if self.backend == "numpy" and self.device not in ("cpu", "auto"):
+            raise ValueError(
+                f"device={self.device!r} needs backend='torch'; the numpy backend runs on the CPU."
+            )
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Train the network on all tasks at once.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, with the task column when ``task_column`` is set.
+        y : array-like of shape (n_samples,)
+            Class labels; tasks may have different label sets.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, tasks, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, tasks=None, sample_weight=None, classes=None):
+        """Train for one epoch over the given rows, keeping the weights and optimizer state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, with the task column when ``task_column`` is set.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None. The first call
+            fixes the set of tasks.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the loss.
+        classes : array-like of shape (n_classes,), default=None
+            All labels, required on the first call (as for ``MLPClassifier``);
+            every task's head then covers all of them.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one epoch more.
+        """
+        if not hasattr(self, "coefs_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, tasks, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, tasks, sample_weight, incremental, classes=None):
+        self._check_params()
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        dtype = _DTYPES[self.dtype]
+        check = dict(dtype=[np.float64, np.float32])
+        if first_pass:
+            X, y, codes = self._validate_fit_data(X, y, tasks, **check)
+            X = self._check_features(X, reset=True)
+        else:
+            X, y, codes = self._validate_more_data(X, y, tasks, **check)
+            X = self._check_features(X, reset=False)
+        X = X.astype(dtype, copy=False)
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        self._random_state = check_random_state(self.random_state)
+
+        if first_pass:
+            y = self._encode_fit_labels(y, codes, sample_weight, classes)
+            self._initialize(X.shape[1], dtype)
+        else:
+            y = self._encode_more_labels(y, codes, warm_start=not incremental)
+        if self._optimizer is None or not incremental:
+            self._optimizer = self._make_optimizer(self._params, self._flat_params)
+
+        row_weight = sample_weight * class_weight_per_row(self.class_weight, self.classes_, codes, y)
+        if first_pass:
+            self._task_weight_vector = self._resolve_task_weights(codes, row_weight)
+        local = self._local_class[codes, y]
+        data = TrainingSet(X, codes, local, row_weight, sample_weight)
+        validation = None
+        if self.early_stopping:
+            data, validation = self._split_validation(data, y)
+        train(self, self._backend(), data, validation, incremental)
+
+        if not all(np.isfinite(p).all() for p in self._params):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed (e.g. StandardScaler)."
+            )
+        return self
+
+    def _check_features(self, X, reset):
+        """The feature matrix the trunk reads (2-D here; the RNN reshapes it)."""
+        return X
+
+    def _encode_fit_labels(self, y, codes, sample_weight, classes):
+        if classes is None:
+            y = self._encode_labels(y, codes, sample_weight)
+        else:  # partial_fit's first call: every task's head covers all classes
+            self.classes_ = np.unique(classes)
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unseen):
+                raise ValueError(f"`y` has classes not in `classes`: {unseen}.")
+            if len(self.classes_) < 2:
+                raise ValueError("classes must hold at least two labels.")
+            y = np.searchsorted(self.classes_, y).astype(np.intp)
+            self._task_class_mask = np.ones((self.n_tasks_, len(self.classes_)), bool)
+            self.task_classes_ = {task: self.classes_ for task in self.tasks_}
+        mask = self._task_class_mask
+        self._local_class = np.where(mask, np.cumsum(mask, axis=1) - 1, -1)
+        return y
+
+    def _encode_more_labels(self, y, codes, warm_start):
+        """Class indices of more training labels, which each task must know already."""
+        index = np.searchsorted(self.classes_, y)
+        index = np.minimum(index, len(self.classes_) - 1)
+        unknown = self.classes_[index] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"`y` has labels not seen in the first fit: {np.unique(y[unknown])}; "
+                f"the model knows {self.classes_}."
+                + (" warm_start needs the same classes as before." if warm_start else "")
+            )
+        outside = self._local_class[codes, index] < 0
+        if np.any(outside):
+            t = codes[np.flatnonzero(outside)[0]]
+            raise ValueError(
+                f"Task {show_ids(self.tasks_[t:t + 1])} has label(s) "
+                f"{np.unique(y[outside & (codes == t)])} that it did not have in the first "
+                f"fit; it knows {self.task_classes_[self.tasks_[t]]}."
+            )
+        return index.astype(np.intp)
+
+    def _initialize(self, n_features, dtype):
+        n_outputs = [1 if k == 2 else k for k in self._task_class_mask.sum(axis=1)]
+        trunk = self._make_trunk(n_features)
+        self._network = SharedNetwork(
+            trunk, self._tower_sizes(), n_outputs, self.activation, self.dropout
+        )
+        self._params = []
+        self._optimizer = None
+        self._bind_params(self._network.init(self._random_state, dtype))
+        self._weighting = WEIGHTINGS[self.loss_weighting](self.n_tasks_, self._make_optimizer)
+        self.t_ = 0
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+        self.task_loss_curves_ = {task: [] for task in self.tasks_}
+        self.task_weight_history_ = np.empty((0, self.n_tasks_))
+        self._no_improvement_count = 0
+        self._best_params = None
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    def _bind_params(self, params):
+        """Make the parameters views of one flat array, weights first, then biases.
+
+        The optimizer then updates all of them, and adds the L2 term to all
+        weights, in one operation each. The list ``_params`` is refilled in
+        place, so an optimizer holding it keeps seeing the parameters.
+        """
+        order = sorted(range(len(params)), key=lambda k: not is_weight(params[k]))
+        flat = np.concatenate([params[k].ravel() for k in order])
+        views, offset = [None] * len(params), 0
+        for k in order:
+            views[k] = flat[offset : offset + params[k].size].reshape(params[k].shape)
+            offset += params[k].size
+        self._flat_params = flat
+        self._params[:] = views
+        if self._optimizer is not None:
+            self._optimizer.flat = flat
+        net, params = self._network, self._params
+        self.coefs_ = params[0 : net.n_trunk_params : 2]
+        self.intercepts_ = params[1 : net.n_trunk_params : 2]
+        self.task_coefs_ = [net.task_params(params, t)[0::2] for t in range(self.n_tasks_)]
+        self.task_intercepts_ = [net.task_params(params, t)[1::2] for t in range(self.n_tasks_)]
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_params" in state:  # views come back from a pickle as copies: rebind them
+            self._bind_params(self._params)
+
+    def _tower_sizes(self):
+        sizes = self.task_hidden_layer_sizes
+        return tuple(sizes) if hasattr(sizes, "__iter__") else (sizes,)
+
+    def _make_optimizer(self, params, flat=None):
+        decayed = [is_weight(p) for p in params]
+        if self.solver == "sgd":
+            return SGD(
+                params, self.learning_rate_init, self.momentum, self.nesterovs_momentum, flat, decayed
+            )
+        return Adam(params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon, flat, decayed)
+
+    def _backend(self):
+        if self.backend == "numpy":
+            return NumpyBackend(self._network, self._params, self._optimizer)
+        from ._torch_backend import TorchBackend, resolve_device
+
+        return TorchBackend(self._network, self._params, self._optimizer, resolve_device(self.device))
+
+    def _resolve_task_weights(self, codes, row_weight):
+        """Fixed multiplier of each task's loss (``task_weights``)."""
+        weights = np.ones(self.n_tasks_)
+        if self.task_weights is None:
+            return weights
+        if isinstance(self.task_weights, str):  # 'balanced': every task weighs the same in all
+            totals = np.bincount(codes, weights=row_weight, minlength=self.n_tasks_)
+            return totals.sum() / (self.n_tasks_ * np.maximum(totals, np.finfo(float).tiny))
+        known = {task: t for t, task in enumerate(self.tasks_)}
+        if self.tasks_[0] is NO_TASK:  # a single task without ids: any one key names it
+            known = {key: 0 for key in self.task_weights}
+        unknown = [key for key in self.task_weights if key not in known]
+        if unknown:
+            raise ValueError(
+                f"task_weights names unknown task(s) {show_ids(unknown[:10])}; the tasks "
+                f"are {show_ids(self.tasks_[:10])}."
+            )
+        for key, value in self.task_weights.items():
+            if not (isinstance(value, Real) and value >= 0 and np.isfinite(value)):
+                raise ValueError(
+                    f"task_weights[{key!r}] = {value!r}; task weights must be finite numbers >= 0."
+                )
+            weights[known[key]] = value
+        if not weights.any():
+            raise ValueError("task_weights gives every task weight 0; nothing would be learned.")
+        return weights
+
+    def _split_validation(self, data, y):
+        """Hold out ``validation_fraction`` of the rows, stratified by task and class."""
+        cells = data.codes * len(self.classes_) + y
+        counts = np.bincount(cells)
+        strata = np.where(counts[cells] >= 2, cells, -1 - data.codes)  # rare cells: by task
+        if np.min(np.unique(strata, return_counts=True)[1]) < 2:
+            strata = None
+        train_rows, val_rows = train_test_split(
+            np.arange(len(cells)),
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=strata,
+        )
+        if len(val_rows) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                "size of your dataset."
+            )
+        missing = np.setdiff1d(np.arange(self.n_tasks_), data.codes[train_rows])
+        if len(missing):
+            raise ValueError(
+                f"Early stopping left task(s) {show_ids(self.tasks_[missing[:10]])} without "
+                "training rows; give them more rows or lower validation_fraction."
+            )
+        pick = lambda rows: TrainingSet(
+            data.X[rows], data.codes[rows], data.y[rows], data.weight[rows], data.sample_weight[rows]
+        )
+        validation = (data.X[val_rows], y[val_rows], data.codes[val_rows], data.sample_weight[val_rows])
+        return pick(train_rows), validation
+
+    # ------------------------------------------------------------ predict
+
+    def _proba(self, X, codes):
+        """Class probabilities in ``classes_`` order, computed in float64."""
+        net = self._network
+        params = [Tensor(p.astype(np.float64)) for p in self._params]
+        z = net.forward_trunk(NumpyOps, params, Tensor(X.astype(np.float64))).data
+        proba = np.zeros((len(X), len(self.classes_)))
+        for t in np.unique(codes):
+            rows = codes == t
+            logits = net.forward_head(NumpyOps, params, t, Tensor(z[rows])).data
+            if net.n_outputs[t] == 1:
+                positive = _sigmoid(logits[:, 0])
+                task_proba = np.column_stack([1 - positive, positive])
+            else:
+                e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                task_proba = e / e.sum(axis=1, keepdims=True)
+            proba[np.ix_(rows, self._task_class_mask[t])] = task_proba
+        return proba
+
+    def _score_codes(self, X, y, codes, sample_weight):
+        """Accuracy on rows already validated (the early-stopping score)."""
+        predicted = np.argmax(self._proba(X, codes), axis=1)
+        return accuracy_score(y, predicted, sample_weight=sample_weight)
+
+    def _validated(self, X, tasks):
+        X, codes = self._validate_predict_data(X, tasks, dtype=[np.float64, np.float32])
+        return self._check_features(X, reset=False), codes
+
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities of each row, from its own task's head.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; zero for labels a row's task never had.
+        """
+        return self._proba(*self._validated(X, tasks))
+
+    def predict_log_proba(self, X, tasks=None):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X, tasks=tasks))
+
+    def predict(self, X, tasks=None):
+        """Predict the class of each row with its own task's head.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the task column when ``task_column`` is set.
+        tasks : array-like of shape (n_samples,), default=None
+            Task id of each row, when ``task_column`` is None.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``, each among the labels of its row's task.
+        """
+        return self.classes_[np.argmax(self.predict_proba(X, tasks=tasks), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags

@@ -1,0 +1,136 @@
+"""The shared network: one trunk that every task uses, then a tower and a head per task.
+
+The network is a description, written once for both backends: its forward
+pass calls the layer functions of an ``ops`` namespace (the NumPy engine's,
+or torch's), so the two backends cannot drift apart. Parameters live in one
+flat list: the trunk's first, then each task's tower and head in task order.
+Dense layers store weights as ``(fan_in, fan_out)`` and compute
+``x @ W + b``, as ``MLPClassifier``'s ``coefs_`` do.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._autograd import dropout_mask
+
+
+def glorot_dense(rng, sizes, activation, dtype):
+    """Weights and biases of dense layers ``sizes[0] -> sizes[1] -> ...``.
+
+    ``MLPClassifier``'s initialisation, draw for draw: ``W`` then ``b`` of each
+    layer from ``U(-r, r)`` with ``r = sqrt(6 / (fan_in + fan_out))``
+    (``sqrt(2 / ...)`` for the logistic activation), so a single-task
+    network starts from the weights ``MLPClassifier`` would draw.
+    """
+    factor = 2.0 if activation == "logistic" else 6.0
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = math.sqrt(factor / (fan_in + fan_out))
+        params.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(dtype))
+    return params
+
+
+def dense_stack(ops, params, x, activation, masks=(), last_activation=True):
+    """Dense layers over ``x``; ``params`` alternate weight and bias.
+
+    A hidden layer's output is activated, then multiplied by its dropout mask
+    when ``masks`` holds one for it.
+    """
+    n_layers = len(params) // 2
+    for k in range(n_layers):
+        activated = k < n_layers - 1 or last_activation
+        x = ops.linear(x, params[2 * k], params[2 * k + 1], activation if activated else "identity")
+        if activated and k < len(masks) and masks[k] is not None:
+            x = ops.mask(x, masks[k])
+    return x
+
+
+class DenseTrunk:
+    """The shared trunk of :class:`SharedMLPClassifier`: dense layers, each activated."""
+
+    def __init__(self, n_features, hidden_layer_sizes, activation):
+        self.sizes = (n_features, *hidden_layer_sizes)
+        self.activation = activation
+
+    @property
+    def n_outputs(self):
+        return self.sizes[-1]
+
+    @property
+    def mask_widths(self):
+        """Widths of the activations that dropout applies to: every hidden layer."""
+        return list(self.sizes[1:])
+
+    def init(self, rng, dtype):
+        return glorot_dense(rng, self.sizes, self.activation, dtype)
+
+    def forward(self, ops, params, x, masks):
+        return dense_stack(ops, params, x, self.activation, masks)
+
+
+class SharedNetwork:
+    """A trunk, then per task a tower of dense layers and an output layer.
+
+    Parameters
+    ----------
+    trunk : DenseTrunk or another trunk
+        Maps the input to a shared representation of ``trunk.n_outputs`` units.
+    tower_sizes : tuple of int
+        Hidden layers of each task's tower (empty: a linear head per task).
+    n_outputs : list of int
+        Output units per task: 1 (sigmoid) for a two-class task, else one
+        per class (softmax).
+    activation : str
+        Activation of the towers' hidden layers.
+    dropout : float
+        Dropout rate after every hidden layer, trunk and towers.
+    """
+
+    def __init__(self, trunk, tower_sizes, n_outputs, activation, dropout):
+        self.trunk = trunk
+        self.tower_sizes = tuple(tower_sizes)
+        self.n_outputs = list(n_outputs)
+        self.activation = activation
+        self.dropout = dropout
+        self.n_tasks = len(self.n_outputs)
+
+    def init(self, rng, dtype):
+        """Initial parameters as one flat list of arrays (trunk, then tasks in order)."""
+        params = self.trunk.init(rng, dtype)
+        self.n_trunk_params = len(params)
+        self.task_starts = [len(params)]
+        for n_out in self.n_outputs:
+            sizes = (self.trunk.n_outputs, *self.tower_sizes, n_out)
+            params += glorot_dense(rng, sizes, self.activation, dtype)
+            self.task_starts.append(len(params))
+        return params
+
+    def task_params(self, params, t):
+        return params[self.task_starts[t] : self.task_starts[t + 1]]
+
+    def draw_masks(self, rng, n_rows, dtype):
+        """Dropout masks for one batch: (trunk masks, tower masks), drawn in NumPy.
+
+        Both backends apply these same masks. Tower masks cover the whole
+        batch; each task uses its own rows.
+        """
+        if not self.dropout:
+            return (), ()
+        trunk = [dropout_mask((n_rows, w), self.dropout, rng, dtype) for w in self.trunk.mask_widths]
+        return trunk, [dropout_mask((n_rows, w), self.dropout, rng, dtype) for w in self.tower_sizes]
+
+    def forward_trunk(self, ops, params, x, masks=()):
+        return self.trunk.forward(ops, params[: self.n_trunk_params], x, masks)
+
+    def forward_head(self, ops, params, t, z, masks=()):
+        """Logits of task ``t`` from its rows ``z`` of the trunk's output."""
+        return dense_stack(ops, self.task_params(params, t), z, self.activation, masks, last_activation=False)
+
+
+def is_weight(param):
+    """Weights (2-D and up) get the L2 penalty; biases (1-D) do not, as in MLPClassifier."""
+    return np.ndim(param) >= 2

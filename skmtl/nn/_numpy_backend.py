@@ -1,0 +1,140 @@
+"""The NumPy backend: one training step of a :class:`SharedNetwork` on the autograd engine.
+
+Both backends implement the same four calls, which the training loop makes
+for every batch:
+
+``load(X, y, weight)``
+    the training rows (features, task-local class index, row weight);
+``forward(batch, coefficients=None)``
+    the per-task summed losses and the squared norm of the weights (for the
+    reported L2 penalty); also back-propagates each task's mean loss,
+    times its coefficient when they are known already (else 1), through its
+    head, so that the head gradients and the gradient at the trunk's output
+    are known;
+``gramian(batch)``
+    the Gramian of the trunk gradients of the task mean losses, one backward
+    sweep of the trunk per task (only for gradient-based weighting);
+``step(batch, head, trunk, l2)``
+    scales each head's gradient by ``head[t]`` (unless ``forward`` did),
+    gives the trunk ``sum_t trunk[t] g_t``, and lets the optimizer step,
+    adding the L2 penalty's gradient ``l2 * W`` for the weights.
+
+The graph is cut at the trunk's output, so heads (whose rows are disjoint)
+are differentiated once, and the trunk once per step, or once per task.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _autograd as ag
+from ._autograd import Tensor
+
+
+class NumpyOps:
+    """The layer functions :class:`SharedNetwork` calls, on the autograd engine."""
+
+    linear = staticmethod(ag.linear)
+    mask = staticmethod(ag.mask)
+
+
+class NumpyBackend:
+    """Train a network's parameters, a flat list of arrays updated in place.
+
+    Parameters
+    ----------
+    network : SharedNetwork
+    params : list of ndarray
+        The parameters, in the network's order; updated in place.
+    optimizer : SGD or Adam
+        A :mod:`skmtl.nn._optimizers` optimizer over ``params``.
+    """
+
+    def __init__(self, network, params, optimizer):
+        self.network = network
+        self.params = params
+        self.optimizer = optimizer
+        self.leaves = [Tensor(p, requires_grad=True) for p in params]
+        self.n_trunk = network.n_trunk_params
+
+    def load(self, X, y, weight):
+        self.X, self.y = X, y
+        self.weight = None if np.all(weight == 1) else weight  # unweighted: fewer operations
+
+    def forward(self, batch, coefficients=None):
+        net, leaves = self.network, self.leaves
+        for leaf in leaves:
+            leaf.grad = None
+        rows = batch.rows
+        trunk_masks, tower_masks = batch.masks
+        z = net.forward_trunk(NumpyOps, leaves, Tensor(self.X[rows]), trunk_masks)
+        y = self.y[rows]
+        weight = None if self.weight is None else self.weight[rows]
+        sums = np.zeros(net.n_tasks)
+        spans = batch.spans
+        # With known coefficients and a batch of one task (always, with one
+        # task), one backward sweep covers head and trunk: no cut is needed.
+        whole = coefficients is not None and len(spans) == 1 and spans[0][2] - spans[0][1] == len(rows)
+        dz = None if whole else np.zeros_like(z.data)
+        for t, a, b in spans:
+            zt = z if whole else Tensor(z.data[a:b], requires_grad=True)
+            logits = net.forward_head(NumpyOps, leaves, t, zt, [m[a:b] for m in tower_masks])
+            w = None if weight is None else weight[a:b]
+            if net.n_outputs[t] == 1:
+                loss = ag.sigmoid_binary_cross_entropy(logits, y[a:b], w)
+            else:
+                loss = ag.softmax_cross_entropy(logits, y[a:b], w)
+            scale = 1.0 if coefficients is None else float(coefficients[t])
+            loss.backward(np.asarray(scale / float(batch.task_weight[t]), dtype=z.data.dtype))
+            sums[t] = loss.data
+            if not whole:
+                dz[a:b] = zt.grad
+        self._z, self._dz, self._jacobian, self._scaled = z, dz, None, coefficients is not None
+        return sums, self.optimizer.decayed_norm2()
+
+    def _trunk_backward(self, seed):
+        for leaf in self.leaves[: self.n_trunk]:
+            leaf.grad = None
+        self._z.backward(seed)
+
+    def gramian(self, batch):
+        rows = []
+        for _, a, b in batch.spans:
+            seed = np.zeros_like(self._dz)
+            seed[a:b] = self._dz[a:b]
+            self._trunk_backward(seed)
+            rows.append(np.concatenate([leaf.grad.ravel() for leaf in self.leaves[: self.n_trunk]]))
+        self._jacobian = np.stack(rows)
+        jacobian = self._jacobian.astype(np.float64)
+        gram = np.zeros((self.network.n_tasks, self.network.n_tasks))
+        gram[np.ix_(batch.present, batch.present)] = jacobian @ jacobian.T
+        return gram
+
+    def step(self, batch, head, trunk, l2):
+        leaves, net = self.leaves, self.network
+        for t in [] if self._scaled else batch.present:
+            if head[t] != 1.0:
+                for leaf in leaves[net.task_starts[t] : net.task_starts[t + 1]]:
+                    leaf.grad = leaf.grad * float(head[t])
+        if self._jacobian is not None:
+            flat = trunk[batch.present].astype(self._jacobian.dtype) @ self._jacobian
+            offset = 0
+            for leaf in leaves[: self.n_trunk]:
+                leaf.grad = flat[offset : offset + leaf.data.size].reshape(leaf.data.shape)
+                offset += leaf.data.size
+        elif self._dz is None:
+            pass  # forward's one sweep reached the trunk already
+        elif self._scaled:
+            self._trunk_backward(self._dz)
+        else:
+            self._trunk_backward(self._dz * batch.row_coefficients(trunk, self._dz.dtype))
+        self.optimizer.step([leaf.grad for leaf in leaves], l2)
+        for leaf in leaves:
+            leaf.grad = None
+        self._z = self._dz = self._jacobian = None
+
+    def sync(self):
+        """Bring the trained parameters back to ``params`` (already there: they are shared)."""
+
+    def finish(self):
+        """End a training call; the optimizer's state stays in ``optimizer``."""

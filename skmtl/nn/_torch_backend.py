@@ -1,0 +1,216 @@
+"""The torch backend: the same training step as :mod:`._numpy_backend`, on PyTorch.
+
+It runs the network's one forward description with torch's layer functions,
+from the same initial weights, on the same batches and dropout masks (drawn
+in NumPy), and steps with ``torch.optim.SGD`` / ``torch.optim.Adam``, whose
+rules the NumPy optimizers copy. Optimizer state and weights go back to
+NumPy at the end of every training call, so a fitted estimator holds no
+tensors: it pickles, loads and predicts where torch cannot be imported, and
+``partial_fit`` may continue on either backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._network import is_weight
+from ._optimizers import SGD
+
+
+def import_torch():
+    """Import torch, or say how to install it."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            "backend='torch' needs PyTorch, which is not installed: pip install "
+            "'skmtl[torch]' (or pip install torch), or use backend='numpy'."
+        ) from exc
+    return torch
+
+
+def resolve_device(device):
+    """'auto' is 'cuda' when a GPU is visible, else 'cpu'."""
+    torch = import_torch()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch sees no CUDA GPU; use device='cpu' or 'auto'."
+        )
+    return device
+
+
+class TorchOps:
+    """The layer functions :class:`SharedNetwork` calls, on torch tensors."""
+
+    @staticmethod
+    def linear(x, weight, bias, activation="identity"):
+        import torch
+
+        out = x @ weight + bias
+        if activation == "relu":
+            return torch.relu(out)
+        if activation == "tanh":
+            return torch.tanh(out)
+        if activation == "logistic":
+            return torch.sigmoid(out)
+        return out
+
+    @staticmethod
+    def mask(x, keep):
+        return x * keep
+
+
+class TorchBackend:
+    """Train a network's parameters with torch; same interface as :class:`NumpyBackend`.
+
+    Parameters
+    ----------
+    network : SharedNetwork
+    params : list of ndarray
+        The parameters; copied to ``device``, and written back by :meth:`sync`.
+    optimizer : SGD or Adam
+        The NumPy optimizer holding the state to continue from; the torch
+        optimizer is built from its settings and state, and hands its state
+        back in :meth:`finish`.
+    device : str
+    """
+
+    def __init__(self, network, params, optimizer, device):
+        self.torch = torch = import_torch()
+        self.network = network
+        self.params = params
+        self.numpy_optimizer = optimizer
+        self.device = torch.device(device)
+        self.n_trunk = network.n_trunk_params
+        self.tensors = [
+            torch.tensor(p, device=self.device).requires_grad_() for p in params
+        ]
+        self.optimizer = self._torch_optimizer(optimizer)
+
+    def _torch_optimizer(self, opt):
+        torch = self.torch
+        if isinstance(opt, SGD):
+            optimizer = torch.optim.SGD(
+                self.tensors, lr=opt.lr, momentum=opt.momentum, nesterov=opt.nesterov, foreach=False
+            )
+            if opt.momentum:
+                for tensor, buf in zip(self.tensors, opt.buffers):
+                    # Zero and torch's clone-on-first-step give the same first step.
+                    optimizer.state[tensor] = {"momentum_buffer": self._to_device(buf)}
+            return optimizer
+        optimizer = torch.optim.Adam(
+            self.tensors, lr=opt.lr, betas=(opt.beta_1, opt.beta_2), eps=opt.epsilon, foreach=False
+        )
+        for tensor, step, m, v in zip(self.tensors, opt.steps, opt.first, opt.second):
+            if step:
+                optimizer.state[tensor] = {
+                    "step": torch.tensor(float(step)),
+                    "exp_avg": self._to_device(m),
+                    "exp_avg_sq": self._to_device(v),
+                }
+        return optimizer
+
+    def _to_device(self, array):
+        return self.torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
+
+    def load(self, X, y, weight):
+        self.X = self._to_device(X)
+        self.y = self._to_device(y)
+        self.weight = self._to_device(weight)
+
+    def forward(self, batch, coefficients=None):
+        torch, net = self.torch, self.network
+        F = torch.nn.functional
+        for tensor in self.tensors:
+            tensor.grad = None
+        rows = self._to_device(batch.rows)
+        trunk_masks, tower_masks = (
+            [self._to_device(m) for m in group] for group in batch.masks
+        )
+        z = net.forward_trunk(TorchOps, self.tensors, self.X[rows], trunk_masks)
+        detached = z.detach().requires_grad_()
+        y, weight = self.y[rows], self.weight[rows]
+        sums, total = [], 0.0
+        for t, a, b in batch.spans:
+            logits = net.forward_head(TorchOps, self.tensors, t, detached[a:b], [m[a:b] for m in tower_masks])
+            if net.n_outputs[t] == 1:
+                loss = F.binary_cross_entropy_with_logits(
+                    logits.reshape(-1), y[a:b].to(logits.dtype), weight=weight[a:b], reduction="sum"
+                )
+            else:
+                loss = (F.cross_entropy(logits, y[a:b], reduction="none") * weight[a:b]).sum()
+            sums.append(loss)
+            scale = 1.0 if coefficients is None else float(coefficients[t])
+            total = total + loss * (scale / float(batch.task_weight[t]))
+        total.backward()
+        with torch.no_grad():
+            norm2 = sum((w * w).sum() for w in self.tensors if is_weight(w))
+            values = torch.stack([*sums, norm2]).double().cpu().numpy()  # one transfer
+        out = np.zeros(net.n_tasks)
+        out[batch.present] = values[:-1]
+        self._z, self._dz, self._jacobian = z, detached.grad, None
+        self._scaled = coefficients is not None
+        return out, float(values[-1])
+
+    def gramian(self, batch):
+        torch = self.torch
+        trunk = self.tensors[: self.n_trunk]
+        rows = []
+        for _, a, b in batch.spans:
+            seed = torch.zeros_like(self._dz)
+            seed[a:b] = self._dz[a:b]
+            grads = torch.autograd.grad(self._z, trunk, grad_outputs=seed, retain_graph=True)
+            rows.append(torch.cat([g.reshape(-1) for g in grads]))
+        self._jacobian = torch.stack(rows)
+        jacobian = self._jacobian.double()
+        gram = np.zeros((self.network.n_tasks, self.network.n_tasks))
+        gram[np.ix_(batch.present, batch.present)] = (jacobian @ jacobian.T).cpu().numpy()
+        return gram
+
+    def step(self, batch, head, trunk, l2):
+        net, tensors = self.network, self.tensors
+        for t in [] if self._scaled else batch.present:
+            if head[t] != 1.0:
+                for tensor in tensors[net.task_starts[t] : net.task_starts[t + 1]]:
+                    tensor.grad = tensor.grad * float(head[t])
+        if self._jacobian is not None:
+            coef = self._to_device(trunk[batch.present].astype(np.float64)).to(self._jacobian.dtype)
+            flat = coef @ self._jacobian
+            offset = 0
+            for tensor in tensors[: self.n_trunk]:
+                n = tensor.numel()
+                tensor.grad = flat[offset : offset + n].reshape(tensor.shape)
+                offset += n
+        elif self._scaled:
+            self._z.backward(self._dz)
+        else:
+            self._z.backward(self._dz * self._to_device(batch.row_coefficients(trunk, self.params[0].dtype)))
+        if l2:
+            for tensor in tensors:
+                if tensor.grad is not None and is_weight(tensor):
+                    tensor.grad = tensor.grad + l2 * tensor.detach()
+        self.optimizer.step()
+        self._z = self._dz = self._jacobian = None
+
+    def sync(self):
+        """Copy the trained weights into the NumPy parameters, in place."""
+        for param, tensor in zip(self.params, self.tensors):
+            np.copyto(param, tensor.detach().cpu().numpy())
+
+    def finish(self):
+        """Write weights and optimizer state back to NumPy."""
+        self.sync()
+        opt = self.numpy_optimizer
+        for k, tensor in enumerate(self.tensors):
+            state = self.optimizer.state.get(tensor)
+            if not state:
+                continue
+            if isinstance(opt, SGD):
+                if state.get("momentum_buffer") is not None:
+                    opt.buffers[k][...] = state["momentum_buffer"].cpu().numpy()
+            else:
+                opt.steps[k] = int(state["step"])
+                opt.first[k][...] = state["exp_avg"].cpu().numpy()
+                opt.second[k][...] = state["exp_avg_sq"].cpu().numpy()
