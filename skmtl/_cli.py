@@ -31,6 +31,7 @@ examples:
   skmtl compare examples/schools.csv --task-column school --target passed
   skmtl compare data.csv --task-column site --target label --kernel linear \\
       --task-similarity 0.5 --cv 3 --scoring accuracy --plot out.png --json out.json
+  skmtl compare --model mlp --hidden-layer-sizes 64,32
 
 The CSV has a header row; every column other than the task and target
 columns is a numeric feature. Task ids may be text or numbers. Features are
@@ -69,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         choices=sorted(MODELS),
         default="svc",
-        help="multi-task model: 'svc' = MultiTaskKernelSVC; its baselines are sklearn's SVC "
-        "per task and on all rows (default: svc)",
+        help="multi-task model: 'svc' = MultiTaskKernelSVC, whose baselines are sklearn's SVC "
+        "per task and on all rows; 'mlp' = SharedMLPClassifier (shared hidden layers, a head "
+        "per task), whose baselines are MLPClassifier (default: svc)",
     )
     compare.add_argument(
         "--task-similarity",
@@ -90,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
         default="none",
         help="class weights of every model; balanced_per_task balances classes within "
         "each task (the baselines get 'balanced') (default: none)",
+    )
+    compare.add_argument(
+        "--hidden-layer-sizes",
+        type=_layers,
+        default=(64,),
+        metavar="N[,N...]",
+        help="--model mlp: units of the shared hidden layers, e.g. 64,32 (default: 64)",
+    )
+    compare.add_argument(
+        "--backend", choices=["numpy", "torch"], default="numpy", help="--model mlp: training backend (default: numpy)"
     )
     compare.add_argument("--cv", type=_folds, default=5, metavar="K", help="number of folds (default: 5)")
     compare.add_argument(
@@ -114,8 +126,31 @@ def _svc(args):
     return MultiTaskKernelSVC(C=args.C, kernel=args.kernel, task_similarity=args.task_similarity, class_weight=class_weight)
 
 
+def _mlp(args):
+    from .nn import SharedMLPClassifier
+
+    class_weight = None if args.class_weight == "none" else args.class_weight
+    return SharedMLPClassifier(
+        hidden_layer_sizes=args.hidden_layer_sizes,
+        class_weight=class_weight,
+        backend=args.backend,
+        random_state=args.random_state,
+    )
+
+
 #: --model name -> builder of the multi-task estimator from the parsed arguments.
-MODELS = {"svc": _svc}
+MODELS = {"svc": _svc, "mlp": _mlp}
+
+
+def _layers(text):
+    """--hidden-layer-sizes: positive ints separated by commas."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return sizes
 
 
 def _similarity(text):

@@ -44,6 +44,16 @@ def test_csv_run_with_json_and_plot(tmp_path):
     assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_shared_mlp_model_on_a_csv():
+    done = skmtl(
+        "compare", EXAMPLE, "--task-column", "school", "--target", "passed", "--cv", "3",
+        "--model", "mlp", "--hidden-layer-sizes", "8,4", "--quiet",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "SharedMLPClassifier" in done.stdout and "MLPClassifier" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
 def test_console_script_and_help():
     beside_python = Path(sys.executable).parent / "skmtl"  # where pip puts it in this environment
     script = str(beside_python) if beside_python.exists() else shutil.which("skmtl")
@@ -127,6 +137,7 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, case, message):
         (["compare", "--task-similarity", "2"], "must be 'learn' or a number in [0, 1]"),
         (["compare", "--scoring", "auc"], "invalid choice: 'auc'"),
         (["compare", "--target", "y"], "--task-column and --target need a CSV file"),
+        (["compare", "--model", "mlp", "--hidden-layer-sizes", "64,x"], "expected positive integers"),
     ],
 )
 def test_bad_options_are_one_line_too(args, message):

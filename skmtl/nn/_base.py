@@ -141,7 +141,13 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         else:
             X, y, codes = self._validate_more_data(X, y, tasks, **check)
             X = self._check_features(X, reset=False)
-        X = X.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # reported just below
+            X = X.astype(dtype, copy=False)
+        if not np.isfinite(X).all():
+            raise ValueError(
+                f"X has values too large for dtype={self.dtype!r} (they overflow to inf); "
+                "scale the features (e.g. StandardScaler) or use dtype='float64'."
+            )
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self._random_state = check_random_state(self.random_state)
 
@@ -161,12 +167,15 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         validation = None
         if self.early_stopping:
             data, validation = self._split_validation(data, y)
-        train(self, self._backend(), data, validation, incremental)
+        # A diverging run overflows; say so once, below, rather than warn per batch.
+        with np.errstate(over="ignore", invalid="ignore"):
+            train(self, self._backend(), data, validation, incremental)
 
         if not all(np.isfinite(p).all() for p in self._params):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed (e.g. StandardScaler)."
+                "large values and need to be preprocessed (e.g. StandardScaler), or "
+                "learning_rate_init is too large."
             )
         return self
 
@@ -420,7 +429,8 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``, each among the labels of its row's task.
         """
-        return self.classes_[np.argmax(self.predict_proba(X, tasks=tasks), axis=1)]
+        proba = self.predict_proba(X, tasks=tasks)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

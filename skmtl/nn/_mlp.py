@@ -173,12 +173,15 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
     >>> X = rng.randn(300, 4)
     >>> tasks = np.repeat(["a", "b", "c"], 100)
     >>> y = (X[:, 0] + np.where(tasks == "c", -1, 1) * X[:, 1] > 0).astype(int)
-    >>> clf = SharedMLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    >>> clf = SharedMLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, tol=1e-3,
+    ...                           random_state=0)
     >>> clf = clf.fit(X, y, tasks=tasks)
-    >>> clf.predict(X[:3], tasks=tasks[:3])
-    array([1, 0, 0])
+    >>> clf.predict(X[-3:], tasks=tasks[-3:])
+    array([1, 1, 1])
     >>> float(clf.score(X, y, tasks=tasks)) > 0.95
     True
+    >>> clf.task_classes_["c"]
+    array([0, 1])
     """
 
     _parameter_constraints: dict = {

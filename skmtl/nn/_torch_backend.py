@@ -113,7 +113,7 @@ class TorchBackend:
         return optimizer
 
     def _to_device(self, array):
-        return self.torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
+        return self.torch.tensor(np.asarray(array), device=self.device)  # a copy
 
     def load(self, X, y, weight):
         self.X = self._to_device(X)
