@@ -22,3 +22,13 @@ def test_quickstart_example_runs():
         capture_output=True, text=True, timeout=300, check=True,
     ).stdout
     assert "learned Omega" in out and "independent (rho=0)" in out
+
+
+def test_keras_two_task_example_runs():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "keras_two_tasks.py")],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    accuracies = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if line.startswith("test accuracy")]
+    assert len(accuracies) == 2 and min(accuracies) > 0.9
+    assert "first test image: ['2' 'even']" in out

@@ -57,14 +57,16 @@ class _FlatState:
 
     def _gather(self, grads, l2):
         """Copy the gradients into the flat gradient buffer, plus the L2 term."""
-        for view, grad in zip(self._views(self._grad), grads):
+        if getattr(self, "_grad_views", None) is None:
+            self._grad_views = self._views(self._grad)
+        for view, grad in zip(self._grad_views, grads):
             view[...] = grad
         if l2 and self._decayed_prefix:
             n = self._decayed_size
             np.multiply(self.flat[:n], l2, out=self._work[:n])
             self._grad[:n] += self._work[:n]
         elif l2:
-            for view, param, decayed in zip(self._views(self._grad), self.params, self.decayed):
+            for view, param, decayed in zip(self._grad_views, self.params, self.decayed):
                 if decayed:
                     view += l2 * param
         return self._grad
@@ -92,7 +94,7 @@ class _FlatState:
     # own): keep the flat buffers and rebuild the views on load.
     def __getstate__(self):
         state = self.__dict__.copy()
-        for name in self._view_names:
+        for name in (*self._view_names, "_grad_views"):
             state.pop(name, None)
         return state
 

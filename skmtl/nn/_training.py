@@ -67,29 +67,25 @@ def make_batch(data, rows, n_tasks, masks):
 class _Epoch:
     """What one epoch's batches add up to: the loss, per-task losses, effective weights."""
 
-    def __init__(self, n_tasks):
+    def __init__(self):
         self.loss = 0.0
-        self.task_sums = np.zeros(n_tasks)
-        self.task_totals = np.zeros(n_tasks)
-        self.effective = np.zeros(n_tasks)
-        self.steps = np.zeros(n_tasks)
+        self.batches = []  # (sums, task_weight, trunk, denominator) of every step
 
     def add(self, batch, sums, objective, trunk, denominator):
         self.loss += objective * len(batch.rows)
-        self.task_sums += sums
-        self.task_totals += batch.task_weight
-        p = batch.present
-        # The trunk's weight on a task's mean loss, relative to the task's share of the rows.
-        self.effective[p] += trunk[p] * denominator / batch.task_weight[p]
-        self.steps[p] += 1
+        self.batches.append((sums, batch.task_weight, trunk, denominator))
 
     def task_losses(self):
-        n = len(self.task_sums)
-        return np.divide(self.task_sums, self.task_totals, out=np.full(n, np.nan), where=self.task_totals > 0)
+        sums, totals = (np.sum([b[k] for b in self.batches], axis=0) for k in (0, 1))
+        return np.divide(sums, totals, out=np.full(len(sums), np.nan), where=totals > 0)
 
     def task_weights(self):
-        n = len(self.steps)
-        return np.divide(self.effective, self.steps, out=np.full(n, np.nan), where=self.steps > 0)
+        """The trunk's weight on each task's mean loss, relative to its share of the rows."""
+        _, totals, trunk, denominator = (np.array([b[k] for b in self.batches]) for k in range(4))
+        present = totals > 0
+        relative = np.divide(trunk * denominator[:, None], totals, out=np.zeros_like(totals), where=present)
+        steps = present.sum(axis=0)
+        return np.divide(relative.sum(axis=0), steps, out=np.full(len(steps), np.nan), where=steps > 0)
 
 
 def coefficients(est, batch, gram, denominator, rng):
@@ -124,7 +120,7 @@ def train(est, backend, data, validation, incremental):
         for _ in range(est.max_iter):
             if est.shuffle:
                 sample_idx = sample_idx[rng.permutation(n_samples)]
-            epoch = _Epoch(n_tasks)
+            epoch = _Epoch()
             for batch_slice in gen_batches(n_samples, batch_size):
                 rows = sample_idx[batch_slice]
                 batch = make_batch(data, rows, n_tasks, network.draw_masks(rng, len(rows), data.X.dtype))
