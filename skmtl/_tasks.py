@@ -351,7 +351,7 @@ class TaskDataMixin:
         check_two_classes_per_task(self.tasks_, present, " among their samples of positive weight")
         self._task_class_mask = present
         self.task_classes_ = {
-            task: self.classes_[present[t]] for t, task in enumerate(self.tasks_)
+            plain_id(task): self.classes_[present[t]] for t, task in enumerate(self.tasks_)
         }
         return y_encoded.astype(np.intp)
 

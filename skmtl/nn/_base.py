@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from .._tasks import NO_TASK, TaskDataMixin, class_weight_per_row, show_ids, task_class_counts
+from .._tasks import NO_TASK, TaskDataMixin, class_weight_per_row, plain_id, show_ids
 from ._autograd import Tensor, _sigmoid
 from ._network import SharedNetwork, is_weight
 from ._numpy_backend import NumpyBackend, NumpyOps
@@ -195,7 +195,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
                 raise ValueError("classes must hold at least two labels.")
             y = np.searchsorted(self.classes_, y).astype(np.intp)
             self._task_class_mask = np.ones((self.n_tasks_, len(self.classes_)), bool)
-            self.task_classes_ = {task: self.classes_ for task in self.tasks_}
+            self.task_classes_ = {plain_id(task): self.classes_ for task in self.tasks_}
         mask = self._task_class_mask
         self._local_class = np.where(mask, np.cumsum(mask, axis=1) - 1, -1)
         return y
@@ -217,7 +217,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
             raise ValueError(
                 f"Task {show_ids(self.tasks_[t:t + 1])} has label(s) "
                 f"{np.unique(y[outside & (codes == t)])} that it did not have in the first "
-                f"fit; it knows {self.task_classes_[self.tasks_[t]]}."
+                f"fit; it knows {self.task_classes_[plain_id(self.tasks_[t])]}."
             )
         return index.astype(np.intp)
 
@@ -234,7 +234,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         self.t_ = 0
         self.n_iter_ = 0
         self.loss_curve_ = []
-        self.task_loss_curves_ = {task: [] for task in self.tasks_}
+        self.task_loss_curves_ = {plain_id(task): [] for task in self.tasks_}
         self.task_weight_history_ = np.empty((0, self.n_tasks_))
         self._no_improvement_count = 0
         self._best_params = None

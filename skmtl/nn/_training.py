@@ -145,8 +145,8 @@ def train(est, backend, data, validation, incremental):
             est.loss_ = epoch.loss / n_samples
             est.loss_curve_.append(est.loss_)
             epoch_losses = epoch.task_losses()
-            for t, task in enumerate(est.tasks_):
-                est.task_loss_curves_[task].append(float(epoch_losses[t]))
+            for curve, loss in zip(est.task_loss_curves_.values(), epoch_losses.tolist()):
+                curve.append(loss)
             weighting.end_epoch(epoch_losses)
             est.task_weights_ = epoch.task_weights()
             est.task_weight_history_ = np.vstack([est.task_weight_history_, est.task_weights_])
