@@ -11,6 +11,7 @@ TARGET = np.array([0, 2, 1, 2, 0])
 BINARY = np.array([1, 0, 0, 1, 1])
 WEIGHT = np.array([0.5, 1.0, 2.0, 1.5, 1.0])
 ROWS = np.array([4, 0, 4, 2])  # with a repeat
+KEEP = np.random.RandomState(3).binomial(1, 0.6, (5, 3)) / 0.6  # a dropout mask
 
 
 # name -> (function of tensors giving a scalar, input shapes). Each function
@@ -30,6 +31,10 @@ CASES = {
     "neg": (lambda a: _project(-a), [(5, 3)]),
     "matmul": (lambda a, b: _project(a @ b), [(5, 3), (3, 4)]),
     "linear": (lambda x, w, b: _project(ag.linear(x, w, b)), [(5, 3), (3, 4), (4,)]),
+    "linear_relu": (lambda x, w, b: _project(ag.linear(x, w, b, "relu")), [(5, 3), (3, 4), (4,)]),
+    "linear_tanh": (lambda x, w, b: _project(ag.linear(x, w, b, "tanh")), [(5, 3), (3, 4), (4,)]),
+    "linear_logistic": (lambda x, w, b: _project(ag.linear(x, w, b, "logistic")), [(5, 3), (3, 4), (4,)]),
+    "mask": (lambda a: _project(ag.mask(a, KEEP)), [(5, 3)]),
     "sum_all": (lambda a: a.sum() * 3.0, [(5, 3)]),
     "sum_axis0": (lambda a: _project(a.sum(axis=0)), [(5, 3)]),
     "sum_axis1": (lambda a: _project(a.sum(axis=1)), [(5, 3)]),
@@ -128,6 +133,10 @@ def _torch_version(name, torch):
         "sigmoid_bce_column": lambda a: (
             F.binary_cross_entropy_with_logits(a.reshape(-1), binary, reduction="none") * weight
         ).sum(),
+        "linear_relu": lambda x, w, b: project(torch.relu(x @ w + b)),
+        "linear_tanh": lambda x, w, b: project(torch.tanh(x @ w + b)),
+        "linear_logistic": lambda x, w, b: project(torch.sigmoid(x @ w + b)),
+        "mask": lambda a: project(a * torch.tensor(KEEP)),
         "linear": lambda x, w, b: project(x @ w + b),
         "reuse": lambda a: project(a * a + torch.tanh(a)),
         "mlp": lambda x, w, b: F.cross_entropy(torch.relu(x @ w + b), target, reduction="sum"),
