@@ -261,6 +261,10 @@ def test_bad_input_gets_a_clear_error(multitask):
         SharedMLPClassifier(hidden_layer_sizes=()).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="needs backend='torch'"):
         SharedMLPClassifier(device="cuda").fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="is not a device"):
+        SharedMLPClassifier(device="gpu").fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        SharedMLPClassifier().partial_fit(X, y + 0.5, tasks=tasks, classes=[0, 1])
     with pytest.raises(ValueError, match="too large for dtype='float32'"):
         SharedMLPClassifier().fit(X * 1e300, y, tasks=tasks)
     with pytest.raises(ValueError, match="non-finite parameter weights"):

@@ -8,6 +8,7 @@ to :func:`._training.train`.
 
 from __future__ import annotations
 
+import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +17,8 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight
 
 from .._tasks import NO_TASK, TaskDataMixin, class_weight_per_row, plain_id, show_ids
 from ._autograd import Tensor, _sigmoid
@@ -71,6 +73,10 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
 
     def _check_params(self):
         """Checks the constraints above cannot express; called at the start of fit."""
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", self.device):
+            raise ValueError(
+                f"device={self.device!r} is not a device: use 'auto', 'cpu', 'cuda' or 'cuda:<index>'."
+            )
         if self.backend == "numpy" and self.device not in ("cpu", "auto"):
             raise ValueError(
                 f"device={self.device!r} needs backend='torch'; the numpy backend runs on the CPU."
@@ -187,6 +193,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         if classes is None:
             y = self._encode_labels(y, codes, sample_weight)
         else:  # partial_fit's first call: every task's head covers all classes
+            check_classification_targets(y)
             self.classes_ = np.unique(classes)
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if len(unseen):

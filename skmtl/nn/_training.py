@@ -67,7 +67,8 @@ def make_batch(data, rows, n_tasks, masks):
 class _Epoch:
     """What one epoch's batches add up to: the loss, per-task losses, effective weights."""
 
-    def __init__(self):
+    def __init__(self, n_tasks):
+        self.n_tasks = n_tasks
         self.loss = 0.0
         self.batches = []  # (sums, task_weight, trunk, denominator) of every step
 
@@ -76,11 +77,15 @@ class _Epoch:
         self.batches.append((sums, batch.task_weight, trunk, denominator))
 
     def task_losses(self):
+        if not self.batches:  # every row weighed zero
+            return np.full(self.n_tasks, np.nan)
         sums, totals = (np.sum([b[k] for b in self.batches], axis=0) for k in (0, 1))
         return np.divide(sums, totals, out=np.full(len(sums), np.nan), where=totals > 0)
 
     def task_weights(self):
         """The trunk's weight on each task's mean loss, relative to its share of the rows."""
+        if not self.batches:
+            return np.full(self.n_tasks, np.nan)
         _, totals, trunk, denominator = (np.array([b[k] for b in self.batches]) for k in range(4))
         present = totals > 0
         relative = np.divide(trunk * denominator[:, None], totals, out=np.zeros_like(totals), where=present)
@@ -120,7 +125,7 @@ def train(est, backend, data, validation, incremental):
         for _ in range(est.max_iter):
             if est.shuffle:
                 sample_idx = sample_idx[rng.permutation(n_samples)]
-            epoch = _Epoch()
+            epoch = _Epoch(n_tasks)
             for batch_slice in gen_batches(n_samples, batch_size):
                 rows = sample_idx[batch_slice]
                 batch = make_batch(data, rows, n_tasks, network.draw_masks(rng, len(rows), data.X.dtype))
