@@ -260,9 +260,13 @@ class TaskDataMixin:
         Returns the feature matrix, y and the task code (0..n_tasks-1) of each row.
         """
         X, y, ids = self._split(X, tasks, reset=True, check_params=check_params, y=y)
+        return X, y, self._fit_task_codes(ids, X.shape[0])
+
+    def _fit_task_codes(self, ids, n_samples):
+        """Set ``tasks_`` and ``n_tasks_`` from validated ids (None: one task); return codes."""
         if ids is None:
             self.tasks_ = np.array([NO_TASK], dtype=object)
-            codes = np.zeros(X.shape[0], dtype=np.intp)
+            codes = np.zeros(n_samples, dtype=np.intp)
         else:
             try:
                 self.tasks_, codes = np.unique(ids, return_inverse=True)
@@ -273,7 +277,7 @@ class TaskDataMixin:
                 ) from None
             codes = codes.astype(np.intp, copy=False)
         self.n_tasks_ = len(self.tasks_)
-        return X, y, codes
+        return codes
 
     def _validate_predict_data(self, X, tasks, **check_params):
         """Validate X for prediction; return features and task codes.

@@ -89,3 +89,51 @@ def test_layer_gradient_matches_central_differences(cell):
             array[index] = old
             numeric[index] = (up - down) / (2 * eps)
             assert grad[index] == pytest.approx(numeric[index], rel=1e-6, abs=1e-8), (k, index)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["full", "padded"])
+def test_two_layer_bidirectional_trunk_matches_torch(cell, lengths):
+    # The whole trunk, as the estimator runs it, against one torch module.
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'skmtl[torch]'")
+    from skmtl.nn._network import RecurrentTrunk
+    from skmtl.nn._numpy_backend import NumpyOps
+    from skmtl.nn._torch_backend import TorchOps
+
+    rng = np.random.RandomState(2)
+    n = len(LENGTHS)
+    trunk = RecurrentTrunk(D, cell, H, num_layers=2, bidirectional=True, n_steps=T)
+    params = trunk.init(rng, np.float64)
+    x = rng.randn(n, T, D)
+    seed = rng.randn(n, 2 * H)
+
+    leaves = [Tensor(p.copy(), requires_grad=True) for p in params]
+    xt = Tensor(x.copy(), requires_grad=True)
+    final = trunk.forward(NumpyOps, leaves, xt, (), lengths)
+    final.backward(seed)
+
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](
+        D, H, num_layers=2, batch_first=True, bidirectional=True
+    ).double()
+    names = [f"{w}_l{k}{s}" for k in range(2) for s in ("", "_reverse")
+             for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    with torch.no_grad():
+        for name, p in zip(names, params):
+            getattr(module, name).copy_(torch.tensor(p))
+    full = np.full(n, T) if lengths is None else lengths
+    x_torch = torch.tensor(x, requires_grad=True)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x_torch, torch.tensor(full), batch_first=True,
+                                                     enforce_sorted=False)
+    _, state = module(packed)
+    h_n = state[0] if cell == "lstm" else state
+    theirs = torch.cat([h_n[2], h_n[3]], dim=1)  # the last layer's two directions
+    (theirs * torch.tensor(seed)).sum().backward()
+    np.testing.assert_allclose(final.data, theirs.detach().numpy(), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(xt.grad, x_torch.grad.numpy(), rtol=1e-6, atol=1e-10)
+    for leaf, name in zip(leaves, names):
+        np.testing.assert_allclose(leaf.grad, getattr(module, name).grad.numpy(), rtol=1e-6, atol=1e-10,
+                                   err_msg=name)
+    # And the torch backend's layer function gives the same final states.
+    tensors = [torch.tensor(p) for p in params]
+    ours_in_torch = trunk.forward(TorchOps, tensors, torch.tensor(x), (), lengths)
+    np.testing.assert_allclose(ours_in_torch.numpy(), final.data, rtol=1e-10, atol=1e-12)

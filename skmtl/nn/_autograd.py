@@ -306,6 +306,30 @@ def sum_(a, axis=None):
     return _node(np.asarray(a.data.sum(axis=axis)), (a,), backward)
 
 
+def concat(tensors, axis=-1):
+    """Tensors joined along ``axis`` (the two directions of a recurrent layer)."""
+    bounds = np.cumsum([0] + [t.data.shape[axis] for t in tensors])
+
+    def backward(grad):
+        for tensor, start, stop in zip(tensors, bounds[:-1], bounds[1:]):
+            index = [slice(None)] * grad.ndim
+            index[axis] = slice(start, stop)
+            _accumulate(tensor, grad[tuple(index)])
+
+    return _node(np.concatenate([t.data for t in tensors], axis=axis), tuple(tensors), backward)
+
+
+def time_step(a, t):
+    """``a[:, t]``: the state of a sequence tensor (n, T, H) at step ``t``."""
+
+    def backward(grad):
+        full = np.zeros_like(a.data)
+        full[:, t] = grad
+        _accumulate(a, full)
+
+    return _node(a.data[:, t], (a,), backward)
+
+
 def take_rows(a, rows):
     """Rows ``rows`` (integer indices or a boolean mask) of a tensor."""
     repeats = rows.dtype != bool and len(np.unique(rows)) != len(rows)

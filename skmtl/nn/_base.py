@@ -1,9 +1,9 @@
 """What every parameter-sharing classifier has in common, whatever its trunk.
 
 A subclass names its trunk (:meth:`_make_trunk`) and how it reads ``X``
-(:meth:`_check_features`); this base holds the parameters, the task and
-label bookkeeping, the backends and the predictions, and hands the epochs
-to :func:`._training.train`.
+(:meth:`_training_inputs`, :meth:`_prediction_inputs`); this base holds the
+parameters, the task and label bookkeeping, the backends and the
+predictions, and hands the epochs to :func:`._training.train`.
 """
 
 from __future__ import annotations
@@ -140,13 +140,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         dtype = _DTYPES[self.dtype]
-        check = dict(dtype=[np.float64, np.float32])
-        if first_pass:
-            X, y, codes = self._validate_fit_data(X, y, tasks, **check)
-            X = self._check_features(X, reset=True)
-        else:
-            X, y, codes = self._validate_more_data(X, y, tasks, **check)
-            X = self._check_features(X, reset=False)
+        X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
         with np.errstate(over="ignore"):  # reported just below
             X = X.astype(dtype, copy=False)
         if not np.isfinite(X).all():
@@ -169,7 +163,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         if first_pass:
             self._task_weight_vector = self._resolve_task_weights(codes, row_weight)
         local = self._local_class[codes, y]
-        data = TrainingSet(X, codes, local, row_weight, sample_weight)
+        data = TrainingSet(X, codes, local, row_weight, sample_weight, lengths)
         validation = None
         if self.early_stopping:
             data, validation = self._split_validation(data, y)
@@ -185,9 +179,24 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
             )
         return self
 
-    def _check_features(self, X, reset):
-        """The feature matrix the trunk reads (2-D here; the RNN reshapes it)."""
-        return X
+    def _training_inputs(self, X, y, tasks, first_pass):
+        """Validated (inputs, lengths, y, task codes) for training.
+
+        ``lengths`` holds each sequence's length for recurrent trunks, None
+        for dense ones. A first pass sets ``tasks_`` and the input
+        attributes; later passes must match them.
+        """
+        check = dict(dtype=[np.float64, np.float32])
+        if first_pass:
+            X, y, codes = self._validate_fit_data(X, y, tasks, **check)
+        else:
+            X, y, codes = self._validate_more_data(X, y, tasks, **check)
+        return X, None, y, codes
+
+    def _prediction_inputs(self, X, tasks):
+        """Validated (inputs, lengths, task codes) for prediction."""
+        X, codes = self._validate_predict_data(X, tasks, dtype=[np.float64, np.float32])
+        return X, None, codes
 
     def _encode_fit_labels(self, y, codes, sample_weight, classes):
         if classes is None:
@@ -352,19 +361,19 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
                 f"Early stopping left task(s) {show_ids(self.tasks_[missing[:10]])} without "
                 "training rows; give them more rows or lower validation_fraction."
             )
-        pick = lambda rows: TrainingSet(
-            data.X[rows], data.codes[rows], data.y[rows], data.weight[rows], data.sample_weight[rows]
+        validation = (
+            data.pick(val_rows).X, y[val_rows], data.codes[val_rows], data.sample_weight[val_rows],
+            data.pick(val_rows).lengths,
         )
-        validation = (data.X[val_rows], y[val_rows], data.codes[val_rows], data.sample_weight[val_rows])
-        return pick(train_rows), validation
+        return data.pick(train_rows), validation
 
     # ------------------------------------------------------------ predict
 
-    def _proba(self, X, codes):
+    def _proba(self, X, codes, lengths=None):
         """Class probabilities in ``classes_`` order, computed in float64."""
         net = self._network
         params = [Tensor(p.astype(np.float64)) for p in self._params]
-        z = net.forward_trunk(NumpyOps, params, Tensor(X.astype(np.float64))).data
+        z = net.forward_trunk(NumpyOps, params, Tensor(X.astype(np.float64)), lengths=lengths).data
         proba = np.zeros((len(X), len(self.classes_)))
         for t in np.unique(codes):
             rows = codes == t
@@ -378,14 +387,10 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
             proba[np.ix_(rows, self._task_class_mask[t])] = task_proba
         return proba
 
-    def _score_codes(self, X, y, codes, sample_weight):
+    def _score_codes(self, X, y, codes, sample_weight, lengths=None):
         """Accuracy on rows already validated (the early-stopping score)."""
-        predicted = np.argmax(self._proba(X, codes), axis=1)
+        predicted = np.argmax(self._proba(X, codes, lengths), axis=1)
         return accuracy_score(y, predicted, sample_weight=sample_weight)
-
-    def _validated(self, X, tasks):
-        X, codes = self._validate_predict_data(X, tasks, dtype=[np.float64, np.float32])
-        return self._check_features(X, reset=False), codes
 
     def predict_proba(self, X, tasks=None):
         """Class probabilities of each row, from its own task's head.
@@ -402,7 +407,8 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; zero for labels a row's task never had.
         """
-        return self._proba(*self._validated(X, tasks))
+        X, lengths, codes = self._prediction_inputs(X, tasks)
+        return self._proba(X, codes, lengths)
 
     def predict_log_proba(self, X, tasks=None):
         """Log of :meth:`predict_proba`.

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ._autograd import dropout_mask
+from ._recurrent import GATES
 
 
 def glorot_dense(rng, sizes, activation, dtype):
@@ -60,16 +61,62 @@ class DenseTrunk:
     def n_outputs(self):
         return self.sizes[-1]
 
-    @property
-    def mask_widths(self):
-        """Widths of the activations that dropout applies to: every hidden layer."""
-        return list(self.sizes[1:])
+    def mask_shapes(self, n_rows):
+        """Shapes of the activations that dropout applies to: every hidden layer."""
+        return [(n_rows, width) for width in self.sizes[1:]]
 
     def init(self, rng, dtype):
         return glorot_dense(rng, self.sizes, self.activation, dtype)
 
-    def forward(self, ops, params, x, masks):
+    def forward(self, ops, params, x, masks, lengths=None):
         return dense_stack(ops, params, x, self.activation, masks)
+
+
+class RecurrentTrunk:
+    """The shared trunk of :class:`SharedRNNClassifier`: stacked recurrent layers.
+
+    Its output, for each sequence, is the state after its last real step
+    (with both directions' final states side by side when bidirectional).
+    Dropout applies to each layer's output sequence before the next layer.
+    Parameters are in PyTorch's order and layout: per layer, per direction,
+    ``weight_ih, weight_hh, bias_ih, bias_hh``, drawn from
+    ``U(-1/sqrt(H), 1/sqrt(H))`` as ``torch.nn.LSTM`` draws them.
+    """
+
+    def __init__(self, n_features, cell, hidden_size, num_layers, bidirectional, n_steps):
+        self.n_features = n_features
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.directions = 2 if bidirectional else 1
+        self.n_steps = n_steps  # padded length of the training sequences (dropout masks)
+
+    @property
+    def n_outputs(self):
+        return self.directions * self.hidden_size
+
+    def mask_shapes(self, n_rows):
+        return [(n_rows, self.n_steps, self.n_outputs)] * (self.num_layers - 1)
+
+    def init(self, rng, dtype):
+        H, G = self.hidden_size, GATES[self.cell] * self.hidden_size
+        bound = 1 / math.sqrt(H)
+        params = []
+        for layer in range(self.num_layers):
+            fan_in = self.n_features if layer == 0 else self.n_outputs
+            for _ in range(self.directions):
+                for shape in ((G, fan_in), (G, H), (G,), (G,)):
+                    params.append(rng.uniform(-bound, bound, shape).astype(dtype))
+        return params
+
+    def forward(self, ops, params, x, masks, lengths=None):
+        per_layer = 4 * self.directions
+        for layer in range(self.num_layers):
+            layer_params = params[layer * per_layer : (layer + 1) * per_layer]
+            sequence, final = ops.recurrent(x, lengths, layer_params, self.cell, self.directions == 2)
+            if layer < self.num_layers - 1:
+                x = ops.mask(sequence, masks[layer]) if len(masks) else sequence
+        return final
 
 
 class SharedNetwork:
@@ -120,11 +167,11 @@ class SharedNetwork:
         """
         if not self.dropout:
             return (), ()
-        trunk = [dropout_mask((n_rows, w), self.dropout, rng, dtype) for w in self.trunk.mask_widths]
+        trunk = [dropout_mask(shape, self.dropout, rng, dtype) for shape in self.trunk.mask_shapes(n_rows)]
         return trunk, [dropout_mask((n_rows, w), self.dropout, rng, dtype) for w in self.tower_sizes]
 
-    def forward_trunk(self, ops, params, x, masks=()):
-        return self.trunk.forward(ops, params[: self.n_trunk_params], x, masks)
+    def forward_trunk(self, ops, params, x, masks=(), lengths=None):
+        return self.trunk.forward(ops, params[: self.n_trunk_params], x, masks, lengths)
 
     def forward_head(self, ops, params, t, z, masks=()):
         """Logits of task ``t`` from its rows ``z`` of the trunk's output."""

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import _autograd as ag
 from ._autograd import Tensor
+from ._recurrent import recurrent
 
 
 class NumpyOps:
@@ -36,6 +37,16 @@ class NumpyOps:
 
     linear = staticmethod(ag.linear)
     mask = staticmethod(ag.mask)
+
+    @staticmethod
+    def recurrent(x, lengths, params, cell, bidirectional):
+        """(all states, final states) of one recurrent layer, both directions side by side."""
+        forward = recurrent(x, lengths, *params[:4], cell=cell)
+        final = ag.time_step(forward, -1)  # frozen after each sequence's last real step
+        if not bidirectional:
+            return forward, final
+        backward = recurrent(x, lengths, *params[4:8], cell=cell, reverse=True)
+        return ag.concat([forward, backward]), ag.concat([final, ag.time_step(backward, 0)])
 
 
 class NumpyBackend:
@@ -57,8 +68,8 @@ class NumpyBackend:
         self.leaves = [Tensor(p, requires_grad=True) for p in params]
         self.n_trunk = network.n_trunk_params
 
-    def load(self, X, y, weight):
-        self.X, self.y = X, y
+    def load(self, X, y, weight, lengths=None):
+        self.X, self.y, self.lengths = X, y, lengths
         self.weight = None if np.all(weight == 1) else weight  # unweighted: fewer operations
 
     def forward(self, batch, coefficients=None):
@@ -67,7 +78,8 @@ class NumpyBackend:
             leaf.grad = None
         rows = batch.rows
         trunk_masks, tower_masks = batch.masks
-        z = net.forward_trunk(NumpyOps, leaves, Tensor(self.X[rows]), trunk_masks)
+        lengths = None if self.lengths is None else self.lengths[rows]
+        z = net.forward_trunk(NumpyOps, leaves, Tensor(self.X[rows]), trunk_masks, lengths)
         y = self.y[rows]
         weight = None if self.weight is None else self.weight[rows]
         sums = np.zeros(net.n_tasks)

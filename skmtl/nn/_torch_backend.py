@@ -41,6 +41,20 @@ def resolve_device(device):
     return device
 
 
+_MODULES = {}
+
+
+def _recurrent_module(cell, n_features, hidden_size, bidirectional):
+    """A torch recurrent layer to run with our weights (torch.func.functional_call)."""
+    key = (cell, n_features, hidden_size, bidirectional)
+    if key not in _MODULES:
+        import torch
+
+        kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+        _MODULES[key] = kind(n_features, hidden_size, batch_first=True, bidirectional=bidirectional)
+    return _MODULES[key]
+
+
 class TorchOps:
     """The layer functions :class:`SharedNetwork` calls, on torch tensors."""
 
@@ -60,6 +74,27 @@ class TorchOps:
     @staticmethod
     def mask(x, keep):
         return x * keep
+
+    @staticmethod
+    def recurrent(x, lengths, params, cell, bidirectional):
+        """(all states, final states) of one layer, by ``torch.nn.RNN/LSTM/GRU`` on our weights."""
+        import torch
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+        n, T, D = x.shape
+        H = params[1].shape[1]
+        module = _recurrent_module(cell, D, H, bidirectional)
+        names = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+        names += [name + "_reverse" for name in names] if bidirectional else []
+        weights = dict(zip(names, params))
+        if lengths is None or np.all(lengths == T):
+            sequence, state = torch.func.functional_call(module, weights, (x,))
+        else:
+            packed = pack_padded_sequence(x, torch.as_tensor(lengths), batch_first=True, enforce_sorted=False)
+            sequence, state = torch.func.functional_call(module, weights, (packed,))
+            sequence = pad_packed_sequence(sequence, batch_first=True, total_length=T)[0]
+        last = state[0] if cell == "lstm" else state  # (directions, n, H)
+        return sequence, torch.cat(list(last), dim=1)
 
 
 class TorchBackend:
@@ -115,7 +150,8 @@ class TorchBackend:
     def _to_device(self, array):
         return self.torch.tensor(np.asarray(array), device=self.device)  # a copy
 
-    def load(self, X, y, weight):
+    def load(self, X, y, weight, lengths=None):
+        self.lengths = lengths  # stays in NumPy: packing wants lengths on the CPU
         self.X = self._to_device(X)
         self.y = self._to_device(y)
         self.weight = self._to_device(weight)
@@ -129,7 +165,8 @@ class TorchBackend:
         trunk_masks, tower_masks = (
             [self._to_device(m) for m in group] for group in batch.masks
         )
-        z = net.forward_trunk(TorchOps, self.tensors, self.X[rows], trunk_masks)
+        lengths = None if self.lengths is None else self.lengths[batch.rows]
+        z = net.forward_trunk(TorchOps, self.tensors, self.X[rows], trunk_masks, lengths)
         detached = z.detach().requires_grad_()
         y, weight = self.y[rows], self.weight[rows]
         sums, total = [], 0.0

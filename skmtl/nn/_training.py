@@ -31,6 +31,14 @@ class TrainingSet:
     y: np.ndarray  # class index within the row's task
     weight: np.ndarray  # sample weight x class weight (float64)
     sample_weight: np.ndarray  # sample weight alone: the loss is divided by its batch sum
+    lengths: np.ndarray | None = None  # sequence lengths, for recurrent trunks
+
+    def pick(self, rows):
+        """The rows ``rows`` of the set."""
+        lengths = None if self.lengths is None else self.lengths[rows]
+        return TrainingSet(
+            self.X[rows], self.codes[rows], self.y[rows], self.weight[rows], self.sample_weight[rows], lengths
+        )
 
 
 @dataclass
@@ -118,7 +126,7 @@ def train(est, backend, data, validation, incremental):
         warnings.warn("Got `batch_size` larger than the sample size. It is going to be clipped.")
     weighting = est._weighting
     needs_gramian = est.gradient_method is not None or weighting.needs_gramian
-    backend.load(data.X, data.y, data.weight.astype(data.X.dtype))
+    backend.load(data.X, data.y, data.weight.astype(data.X.dtype), data.lengths)
     sample_idx = np.arange(n_samples)
     est.n_iter_ = 0
     try:
@@ -189,8 +197,7 @@ def train(est, backend, data, validation, incremental):
 def _update_no_improvement_count(est, validation):
     """MLPClassifier's rule: count epochs that fail to beat the best by ``tol``."""
     if validation is not None:
-        X_val, y_val, codes_val, sw_val = validation
-        score = est._score_codes(X_val, y_val, codes_val, sw_val)
+        score = est._score_codes(*validation)
         est.validation_scores_.append(score)
         if est.verbose:
             print(f"Validation score: {score:f}")
