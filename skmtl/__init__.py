@@ -2,7 +2,7 @@
 
 from ._version import __version__
 from .model_selection import IndependentTaskClassifier, PooledTaskClassifier, compare_with_single_task
-from .nn import SharedMLPClassifier
+from .nn import SharedMLPClassifier, SharedRNNClassifier
 from .svm import MultiTaskKernelSVC
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "MultiTaskKernelSVC",
     "PooledTaskClassifier",
     "SharedMLPClassifier",
+    "SharedRNNClassifier",
     "compare_with_single_task",
     "__version__",
 ]

@@ -102,7 +102,7 @@ def test_two_layer_bidirectional_trunk_matches_torch(cell, lengths):
 
     rng = np.random.RandomState(2)
     n = len(LENGTHS)
-    trunk = RecurrentTrunk(D, cell, H, num_layers=2, bidirectional=True, n_steps=T)
+    trunk = RecurrentTrunk(D, cell, H, num_layers=2, bidirectional=True)
     params = trunk.init(rng, np.float64)
     x = rng.randn(n, T, D)
     seed = rng.randn(n, 2 * H)

@@ -68,8 +68,17 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
 
     # ----------------------------------------------------------------- hooks
 
-    def _make_trunk(self, n_features):
+    def _make_trunk(self, X):
+        """The trunk for training inputs ``X`` (as :meth:`_training_inputs` returns them)."""
         raise NotImplementedError
+
+    def _set_trunk_attributes(self, params):
+        """Expose the trunk's parameters (views of the trained ones) as fitted attributes."""
+        raise NotImplementedError
+
+    def _max_grad_norm(self):
+        """Clip the gradient's norm to this before each step (None: never)."""
+        return None
 
     def _check_params(self):
         """Checks the constraints above cannot express; called at the start of fit."""
@@ -130,7 +139,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         self : object
             The estimator, trained one epoch more.
         """
-        if not hasattr(self, "coefs_") and classes is None:
+        if not hasattr(self, "task_coefs_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, tasks, sample_weight, incremental=True, classes=classes)
 
@@ -138,7 +147,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         self._check_params()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        first_pass = not hasattr(self, "task_coefs_") or (not self.warm_start and not incremental)
         dtype = _DTYPES[self.dtype]
         X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
         with np.errstate(over="ignore"):  # reported just below
@@ -153,7 +162,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
 
         if first_pass:
             y = self._encode_fit_labels(y, codes, sample_weight, classes)
-            self._initialize(X.shape[1], dtype)
+            self._initialize(X, dtype)
         else:
             y = self._encode_more_labels(y, codes, warm_start=not incremental)
         if self._optimizer is None or not incremental:
@@ -237,9 +246,9 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
             )
         return index.astype(np.intp)
 
-    def _initialize(self, n_features, dtype):
+    def _initialize(self, X, dtype):
         n_outputs = [1 if k == 2 else k for k in self._task_class_mask.sum(axis=1)]
-        trunk = self._make_trunk(n_features)
+        trunk = self._make_trunk(X)
         self._network = SharedNetwork(
             trunk, self._tower_sizes(), n_outputs, self.activation, self.dropout
         )
@@ -281,8 +290,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
         if self._optimizer is not None:
             self._optimizer.flat = flat
         net, params = self._network, self._params
-        self.coefs_ = params[0 : net.n_trunk_params : 2]
-        self.intercepts_ = params[1 : net.n_trunk_params : 2]
+        self._set_trunk_attributes(params[: net.n_trunk_params])
         self.task_coefs_ = [net.task_params(params, t)[0::2] for t in range(self.n_tasks_)]
         self.task_intercepts_ = [net.task_params(params, t)[1::2] for t in range(self.n_tasks_)]
 

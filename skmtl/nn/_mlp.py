@@ -7,9 +7,11 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseSharedNetworkClassifier
+from ._docs import fill_doc
 from ._network import DenseTrunk
 
 
+@fill_doc
 class SharedMLPClassifier(BaseSharedNetworkClassifier):
     """Multi-layer perceptron with hidden layers shared by all tasks and a head per task.
 
@@ -36,129 +38,14 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
         Activation of every hidden layer.
     dropout : float, default=0.0
         Dropout rate after every hidden layer (trunk and towers) in training.
-    solver : {'adam', 'sgd'}, default='adam'
-        ``torch.optim.Adam`` / ``torch.optim.SGD``'s update rule (the SGD rule
-        is ``MLPClassifier``'s; Adam adds ``epsilon`` after bias-correcting
-        the second moment, as torch does).
-    alpha : float, default=1e-4
-        L2 penalty on the weights (not biases), as in ``MLPClassifier``:
-        ``0.5 * alpha * ||W||^2`` divided by the batch's summed sample weight.
-    batch_size : int or 'auto', default='auto'
-        Rows per mini-batch; 'auto' is ``min(200, n_samples)``.
-    learning_rate_init : float, default=1e-3
-        Step size, constant.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    shuffle : bool, default=True
-        Shuffle the rows before every epoch.
-    random_state : int, RandomState instance or None, default=None
-        Controls the initial weights, the shuffles, the validation split,
-        dropout and PCGrad's task order.
-    tol : float, default=1e-4
-        Training stops when the loss (or the validation score with early
-        stopping) fails to improve by ``tol`` for more than
-        ``n_iter_no_change`` consecutive epochs.
-    verbose : bool, default=False
-        Print the loss after every epoch.
-    warm_start : bool, default=False
-        Start ``fit`` from the current weights (same tasks and classes).
-    momentum : float, default=0.9
-        Momentum of ``solver='sgd'``.
-    nesterovs_momentum : bool, default=True
-        Nesterov momentum for ``solver='sgd'``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows, stratified by task and
-        class, stop when their accuracy stops improving and keep the best
-        weights.
-    validation_fraction : float, default=0.1
-        Share of rows held out by ``early_stopping``.
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Adam's moment decay rates.
-    epsilon : float, default=1e-8
-        Adam's denominator term.
-    n_iter_no_change : int, default=10
-        Epochs without improvement by ``tol`` before stopping.
-    class_weight : dict, 'balanced', 'balanced_per_task' or None, default=None
-        Multiplies each row's loss by the weight of its class; 'balanced'
-        over all rows, 'balanced_per_task' within each task.
-    task_weights : dict, 'balanced' or None, default=None
-        Fixed multiplier of each task's loss. The default, 1 for every task,
-        makes the objective the weighted mean loss over the rows of a batch,
-        whatever task they belong to: with one task it is
-        ``MLPClassifier``'s objective, so ``learning_rate_init`` and
-        ``alpha`` mean the same as there, and a task counts in proportion
-        to its rows. A dict maps task ids to weights (missing tasks: 1);
-        'balanced' weighs task ``t`` by ``n / (n_tasks * n_t)``, so that every
-        task counts the same in all.
-    loss_weighting : {'equal', 'uncertainty', 'dwa', 'gradnorm'}, default='equal'
-        How task losses are re-weighted during training, on top of
-        ``task_weights``: 'equal' (not at all), 'uncertainty' (Kendall et al.,
-        2018), 'dwa' (Liu et al., 2019; one epoch is one pass over the data,
-        or one ``partial_fit`` call), 'gradnorm' (Chen et al., 2018).
-    gradient_method : {'pcgrad', 'mgda'} or None, default=None
-        Combine the tasks' gradients on the shared trunk with PCGrad (Yu et
-        al., 2020) or MGDA (Sener & Koltun, 2018) instead of summing them;
-        the heads keep their own gradients. Costs one trunk backward pass
-        per task and step.
-    task_column : int, str or None, default=None
-        Column of ``X`` holding the task ids (by index, or by name with a
-        DataFrame); removed from the features.
-    backend : {'numpy', 'torch'}, default='numpy'
-        Train with skmtl's NumPy engine or with PyTorch (``pip install
-        'skmtl[torch]'``). Both start from the same weights and see the same
-        batches; the trained weights are NumPy arrays either way, so
-        prediction and pickles never need torch.
-    device : str, default='auto'
-        Torch device for ``backend='torch'``: 'cpu', 'cuda' ('cuda:1', ...), or
-        'auto' (a GPU when torch sees one). The numpy backend runs on the CPU.
-    dtype : {'float32', 'float64'}, default='float32'
-        Precision of the weights and of training. float32 is about twice as
-        fast; float64 reproduces ``MLPClassifier`` to rounding error.
-        Predictions are computed in float64 from the stored weights.
+%(training_parameters)s
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Sorted union of all tasks' labels.
-    task_classes_ : dict
-        Task id -> the labels that task has (the classes of its head).
-    tasks_ : ndarray of shape (n_tasks,)
-        Sorted task ids seen in ``fit`` (``[None]`` without task ids).
-    n_tasks_ : int
-        Number of tasks.
+%(task_attributes)s
     coefs_, intercepts_ : list of ndarray
         Weights ``(fan_in, fan_out)`` and biases of the trunk's layers.
-    task_coefs_, task_intercepts_ : list of list of ndarray
-        Per task (in ``tasks_`` order), the weights and biases of its tower
-        and output layer.
-    loss_ : float
-        Training loss of the last epoch (objective with ``task_weights``,
-        before dynamic re-weighting, plus the L2 term).
-    loss_curve_ : list of float
-        ``loss_`` after every epoch.
-    task_loss_curves_ : dict
-        Task id -> list of its mean training loss after every epoch.
-    best_loss_ : float or None
-        Lowest ``loss_`` (None with early stopping).
-    validation_scores_ : list of float or None
-        Validation accuracy after every epoch (with early stopping).
-    best_validation_score_ : float or None
-        Best of ``validation_scores_``.
-    task_weights_ : ndarray of shape (n_tasks,)
-        Effective weight of each task's mean loss in the last epoch's updates
-        of the shared trunk, relative to its share of the rows: all 1 with
-        the defaults; it shows what ``task_weights``, ``loss_weighting`` and
-        ``gradient_method`` did.
-    task_weight_history_ : ndarray of shape (n_epochs, n_tasks)
-        ``task_weights_`` after every epoch.
-    n_iter_ : int
-        Epochs run by the last ``fit`` or ``partial_fit`` call.
-    t_ : int
-        Training rows seen, over all calls.
-    n_features_in_ : int
-        Features seen in ``fit``, task column included.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` is a DataFrame with string column names.
+%(training_attributes)s
 
     See Also
     --------
@@ -254,14 +141,18 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
         self.device = device
         self.dtype = dtype
 
-    def _make_trunk(self, n_features):
+    def _make_trunk(self, X):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         if not sizes:
             raise ValueError(
                 "hidden_layer_sizes must hold at least one layer: the trunk the tasks share."
             )
-        return DenseTrunk(n_features, sizes, self.activation)
+        return DenseTrunk(X.shape[1], sizes, self.activation)
+
+    def _set_trunk_attributes(self, params):
+        self.coefs_ = params[0::2]
+        self.intercepts_ = params[1::2]
 
     def _single_task_counterpart(self):
         """The single-task model this one generalises: an MLPClassifier with the same settings.

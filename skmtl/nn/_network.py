@@ -61,7 +61,7 @@ class DenseTrunk:
     def n_outputs(self):
         return self.sizes[-1]
 
-    def mask_shapes(self, n_rows):
+    def mask_shapes(self, n_rows, input_shape):
         """Shapes of the activations that dropout applies to: every hidden layer."""
         return [(n_rows, width) for width in self.sizes[1:]]
 
@@ -83,20 +83,20 @@ class RecurrentTrunk:
     ``U(-1/sqrt(H), 1/sqrt(H))`` as ``torch.nn.LSTM`` draws them.
     """
 
-    def __init__(self, n_features, cell, hidden_size, num_layers, bidirectional, n_steps):
+    def __init__(self, n_features, cell, hidden_size, num_layers, bidirectional):
         self.n_features = n_features
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.directions = 2 if bidirectional else 1
-        self.n_steps = n_steps  # padded length of the training sequences (dropout masks)
 
     @property
     def n_outputs(self):
         return self.directions * self.hidden_size
 
-    def mask_shapes(self, n_rows):
-        return [(n_rows, self.n_steps, self.n_outputs)] * (self.num_layers - 1)
+    def mask_shapes(self, n_rows, input_shape):
+        """Each layer's output sequence but the last's: (rows, steps, outputs)."""
+        return [(n_rows, input_shape[0], self.n_outputs)] * (self.num_layers - 1)
 
     def init(self, rng, dtype):
         H, G = self.hidden_size, GATES[self.cell] * self.hidden_size
@@ -159,7 +159,7 @@ class SharedNetwork:
     def task_params(self, params, t):
         return params[self.task_starts[t] : self.task_starts[t + 1]]
 
-    def draw_masks(self, rng, n_rows, dtype):
+    def draw_masks(self, rng, n_rows, input_shape, dtype):
         """Dropout masks for one batch: (trunk masks, tower masks), drawn in NumPy.
 
         Both backends apply these same masks. Tower masks cover the whole
@@ -167,7 +167,8 @@ class SharedNetwork:
         """
         if not self.dropout:
             return (), ()
-        trunk = [dropout_mask(shape, self.dropout, rng, dtype) for shape in self.trunk.mask_shapes(n_rows)]
+        shapes = self.trunk.mask_shapes(n_rows, input_shape)
+        trunk = [dropout_mask(shape, self.dropout, rng, dtype) for shape in shapes]
         return trunk, [dropout_mask((n_rows, w), self.dropout, rng, dtype) for w in self.tower_sizes]
 
     def forward_trunk(self, ops, params, x, masks=(), lengths=None):

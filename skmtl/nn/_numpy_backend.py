@@ -16,8 +16,9 @@ for every batch:
     sweep of the trunk per task (only for gradient-based weighting);
 ``step(batch, head, trunk, l2)``
     scales each head's gradient by ``head[t]`` (unless ``forward`` did),
-    gives the trunk ``sum_t trunk[t] g_t``, and lets the optimizer step,
-    adding the L2 penalty's gradient ``l2 * W`` for the weights.
+    gives the trunk ``sum_t trunk[t] g_t``, clips the gradient's norm to
+    ``max_norm`` (when given), and lets the optimizer step, adding the L2
+    penalty's gradient ``l2 * W`` for the weights.
 
 The graph is cut at the trunk's output, so heads (whose rows are disjoint)
 are differentiated once, and the trunk once per step, or once per task.
@@ -47,6 +48,16 @@ class NumpyOps:
             return forward, final
         backward = recurrent(x, lengths, *params[4:8], cell=cell, reverse=True)
         return ag.concat([forward, backward]), ag.concat([final, ag.time_step(backward, 0)])
+
+
+def clip_by_norm(grads, max_norm):
+    """Scale gradients whose total norm exceeds ``max_norm``, as torch.nn.utils.clip_grad_norm_."""
+    present = [g for g in grads if g is not None]
+    total = float(np.linalg.norm([np.linalg.norm(g) for g in present]))
+    scale = max_norm / (total + 1e-6)
+    if scale >= 1.0:
+        return grads
+    return [None if g is None else g * scale for g in grads]
 
 
 class NumpyBackend:
@@ -122,7 +133,7 @@ class NumpyBackend:
         gram[np.ix_(batch.present, batch.present)] = jacobian @ jacobian.T
         return gram
 
-    def step(self, batch, head, trunk, l2):
+    def step(self, batch, head, trunk, l2, max_norm=None):
         leaves, net = self.leaves, self.network
         for t in [] if self._scaled else batch.present:
             if head[t] != 1.0:
@@ -140,7 +151,10 @@ class NumpyBackend:
             self._trunk_backward(self._dz)
         else:
             self._trunk_backward(self._dz * batch.row_coefficients(trunk, self._dz.dtype))
-        self.optimizer.step([leaf.grad for leaf in leaves], l2)
+        grads = [leaf.grad for leaf in leaves]
+        if max_norm is not None:
+            grads = clip_by_norm(grads, max_norm)
+        self.optimizer.step(grads, l2)
         for leaf in leaves:
             leaf.grad = None
         self._z = self._dz = self._jacobian = None

@@ -206,7 +206,7 @@ class TorchBackend:
         gram[np.ix_(batch.present, batch.present)] = (jacobian @ jacobian.T).cpu().numpy()
         return gram
 
-    def step(self, batch, head, trunk, l2):
+    def step(self, batch, head, trunk, l2, max_norm=None):
         net, tensors = self.network, self.tensors
         for t in [] if self._scaled else batch.present:
             if head[t] != 1.0:
@@ -224,6 +224,8 @@ class TorchBackend:
             self._z.backward(self._dz)
         else:
             self._z.backward(self._dz * self._to_device(batch.row_coefficients(trunk, self.params[0].dtype)))
+        if max_norm is not None:
+            self.torch.nn.utils.clip_grad_norm_([t for t in tensors if t.grad is not None], max_norm)
         if l2:
             for tensor in tensors:
                 if tensor.grad is not None and is_weight(tensor):

@@ -136,7 +136,8 @@ def train(est, backend, data, validation, incremental):
             epoch = _Epoch(n_tasks)
             for batch_slice in gen_batches(n_samples, batch_size):
                 rows = sample_idx[batch_slice]
-                batch = make_batch(data, rows, n_tasks, network.draw_masks(rng, len(rows), data.X.dtype))
+                masks = network.draw_masks(rng, len(rows), data.X.shape[1:], data.X.dtype)
+                batch = make_batch(data, rows, n_tasks, masks)
                 if not len(batch.present):
                     continue  # every row weighs zero
                 denominator = data.sample_weight[rows].sum()
@@ -149,7 +150,7 @@ def train(est, backend, data, validation, incremental):
                     gram = None
                     sums, weight_norm2 = backend.forward(batch, head)
                 weighting.observe(sums, batch, base, gram)
-                backend.step(batch, head, trunk, est.alpha / denominator)
+                backend.step(batch, head, trunk, est.alpha / denominator, est._max_grad_norm())
                 objective = (float(est._task_weight_vector @ sums) + 0.5 * est.alpha * weight_norm2) / denominator
                 epoch.add(batch, sums, objective, trunk, denominator)
 

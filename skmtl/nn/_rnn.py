@@ -1,0 +1,300 @@
+"""SharedRNNClassifier: a recurrent trunk (RNN, LSTM, GRU) shared by all tasks, one head per task."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
+
+from .._tasks import _as_task_ids, _refuse_both
+from ._base import BaseSharedNetworkClassifier
+from ._docs import fill_doc
+from ._network import RecurrentTrunk
+from ._recurrent import GATES
+
+
+def _is_sequences(X):
+    """A 3-D array, or a list of 2-D arrays (one per sequence), rather than a table."""
+    if isinstance(X, (list, tuple)):
+        return len(X) > 0 and np.ndim(X[0]) == 2
+    return getattr(X, "ndim", 2) == 3
+
+
+@fill_doc
+class SharedRNNClassifier(BaseSharedNetworkClassifier):
+    """Recurrent network with layers shared by all tasks and a head per task.
+
+    Hard parameter sharing for sequences: every sequence goes through the
+    same recurrent trunk (an Elman RNN ``h_t = tanh(W_ih x_t + b_ih + W_hh
+    h_{t-1} + b_hh)``, an LSTM or a GRU, with PyTorch's equations and weight
+    layout), and the state after its last real step goes to its own task's
+    tower and output layer. Training, task weighting and backends are those
+    of :class:`SharedMLPClassifier`: the same loop, the same parameters.
+
+    Inputs, in three forms:
+
+    * a 3-D array ``(n_sequences, n_timesteps, n_features)``;
+    * a list of 2-D arrays ``(length_i, n_features)`` of different lengths,
+      padded and masked inside (a 1-step-per-row table is not a list of
+      sequences: each element must be 2-D);
+    * a 2-D table whose rows are sequences flattened step by step, ``[x_0,
+      x_1, ...]`` with ``x_t`` the ``n_features`` values of step ``t``: set
+      ``n_timesteps``; by default each row is one univariate sequence (one
+      value per step). This form, with ``task_column``, is the one
+      ``Pipeline`` and the scikit-learn checks use.
+
+    Task ids come as ``tasks=`` with 3-D and list inputs, or from
+    ``task_column`` in the 2-D form; the rules of the task data model apply.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        The recurrent cell ('rnn' is the tanh Elman cell).
+    hidden_size : int, default=64
+        State size of each recurrent layer (per direction).
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=False
+        Run every layer both ways; the heads read both final states.
+    task_hidden_layer_sizes : array-like of shape (n_task_layers,), default=()
+        Units of each hidden layer of every task's own tower, between the
+        trunk and the task's output layer. Empty: a linear head per task.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the towers' hidden layers.
+    dropout : float, default=0.0
+        Dropout rate on each recurrent layer's outputs before the next layer
+        (as ``torch.nn.LSTM``'s ``dropout``) and after the towers' hidden
+        layers, in training.
+    n_timesteps : int or None, default=None
+        Steps per row of 2-D input: a row of ``n_timesteps * n_features``
+        values. None: each row is a univariate sequence. Ignored for 3-D and
+        list inputs.
+    max_grad_norm : float or None, default=5.0
+        Scale the gradient of each step down to this norm when it is larger
+        (``torch.nn.utils.clip_grad_norm_``), against exploding gradients
+        through time. None: no clipping.
+%(training_parameters)s
+
+    Attributes
+    ----------
+%(task_attributes)s
+    rnn_weights_ : dict
+        The trunk's parameters by PyTorch's names (``weight_ih_l0``,
+        ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ``..._reverse``), so
+        ``torch.nn.LSTM(...).load_state_dict`` takes them as they are.
+%(training_attributes)s
+
+    See Also
+    --------
+    SharedMLPClassifier : The dense-trunk counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import SharedRNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 8, 2)             # 200 sequences of 8 steps, 2 features
+    >>> tasks = np.repeat(["sum", "last"], 100)
+    >>> y = np.where(tasks == "sum", X[:, :, 0].sum(axis=1) > 0, X[:, -1, 1] > 0).astype(int)
+    >>> clf = SharedRNNClassifier(hidden_size=16, learning_rate_init=0.01, tol=1e-3, random_state=0)
+    >>> clf = clf.fit(X, y, tasks=tasks)
+    >>> float(clf.score(X, y, tasks=tasks)) > 0.9
+    True
+    >>> sorted(clf.rnn_weights_)
+    ['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0']
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSharedNetworkClassifier._parameter_constraints,
+        "cell": [StrOptions(set(GATES))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        task_hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        dropout=0.0,
+        n_timesteps=None,
+        max_grad_norm=5.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        class_weight=None,
+        task_weights=None,
+        loss_weighting="equal",
+        gradient_method=None,
+        task_column=None,
+        backend="numpy",
+        device="auto",
+        dtype="float32",
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.task_hidden_layer_sizes = task_hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.n_timesteps = n_timesteps
+        self.max_grad_norm = max_grad_norm
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.task_weights = task_weights
+        self.loss_weighting = loss_weighting
+        self.gradient_method = gradient_method
+        self.task_column = task_column
+        self.backend = backend
+        self.device = device
+        self.dtype = dtype
+
+    # -------------------------------------------------------------- inputs
+
+    def _training_inputs(self, X, y, tasks, first_pass):
+        if not _is_sequences(X):
+            X, _, y, codes = super()._training_inputs(X, y, tasks, first_pass)
+            return self._rows_as_sequences(X, first_pass), None, y, codes
+        X, lengths, ids = self._check_sequences(X, tasks, reset=first_pass)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(lengths, y)
+        codes = self._fit_task_codes(ids, len(y)) if first_pass else self._known_task_codes(ids, len(y))
+        return X, lengths, y, codes
+
+    def _prediction_inputs(self, X, tasks):
+        if not _is_sequences(X):
+            X, _, codes = super()._prediction_inputs(X, tasks)
+            return self._rows_as_sequences(X, False), None, codes
+        check_is_fitted(self)
+        X, lengths, ids = self._check_sequences(X, tasks, reset=False)
+        return X, lengths, self._known_task_codes(ids, len(lengths))
+
+    def _rows_as_sequences(self, X, reset):
+        """2-D rows as (rows, steps, features): ``n_timesteps`` steps, or one value per step."""
+        steps = X.shape[1] if self.n_timesteps is None else self.n_timesteps
+        if X.shape[1] % steps:
+            raise ValueError(
+                f"n_timesteps={self.n_timesteps} does not divide the row length {X.shape[1]} "
+                "(features without the task column); each row must hold n_timesteps steps of "
+                "equally many features."
+            )
+        return self._set_or_check_step_features(X.reshape(len(X), steps, -1), reset, "rows")
+
+    def _check_sequences(self, X, tasks, reset):
+        """Validated sequences, padded: (array (n, T, D), lengths, task ids or None)."""
+        if self.task_column is not None:
+            raise ValueError(
+                "task_column reads a column of a 2-D table; with 3-D or list inputs, pass "
+                "the task ids as tasks= and set task_column=None."
+            )
+        _refuse_both(self.task_column, tasks, "tasks")
+        if isinstance(X, (list, tuple)):
+            sequences = []
+            for k, sequence in enumerate(X):
+                sequence = check_array(
+                    sequence, dtype=[np.float64, np.float32], input_name=f"X[{k}]", ensure_min_samples=0
+                )
+                if len(sequence) == 0:
+                    raise ValueError(f"X[{k}] is an empty sequence; every sequence needs at least one step.")
+                if sequences and sequence.shape[1] != sequences[0].shape[1]:
+                    raise ValueError(
+                        f"X[{k}] has {sequence.shape[1]} features per step but X[0] has "
+                        f"{sequences[0].shape[1]}; all sequences need the same features."
+                    )
+                sequences.append(sequence)
+            lengths = np.array([len(s) for s in sequences])
+            padded = np.zeros((len(sequences), lengths.max(), sequences[0].shape[1]), sequences[0].dtype)
+            for k, sequence in enumerate(sequences):
+                padded[k, : len(sequence)] = sequence
+        else:
+            padded = check_array(X, dtype=[np.float64, np.float32], allow_nd=True, input_name="X")
+            lengths = np.full(len(padded), padded.shape[1])
+        ids = None if tasks is None else _as_task_ids(tasks, len(lengths), "tasks")
+        if hasattr(self, "feature_names_in_") and reset:
+            del self.feature_names_in_
+        padded = self._set_or_check_step_features(padded, reset, "sequences")
+        return padded, lengths, ids
+
+    def _set_or_check_step_features(self, X, reset, form):
+        if reset:
+            self._step_features = X.shape[2]
+            if form == "sequences":
+                self.n_features_in_ = X.shape[2]  # per step (a table's is its column count)
+        elif X.shape[2] != self._step_features:
+            raise ValueError(
+                f"X has {X.shape[2]} features per step, but {type(self).__name__} was fitted "
+                f"with {self._step_features}."
+            )
+        return X
+
+    # ------------------------------------------------------------- network
+
+    def _make_trunk(self, X):
+        return RecurrentTrunk(X.shape[2], self.cell, self.hidden_size, self.num_layers, self.bidirectional)
+
+    def _set_trunk_attributes(self, params):
+        names = [
+            f"{weight}_l{layer}{suffix}"
+            for layer in range(self.num_layers)
+            for suffix in (("", "_reverse") if self.bidirectional else ("",))
+            for weight in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
+        self.rnn_weights_ = dict(zip(names, params))
+
+    def _max_grad_norm(self):
+        return self.max_grad_norm
+
+    def _single_task_counterpart(self):
+        """The single-task model: the same recurrent network, with one task.
+
+        :func:`skmtl.model_selection.compare_with_single_task` fits it per
+        task (independent) and on all rows (pooled); the task options have
+        nothing to act on there and are reset.
+        """
+        from sklearn.base import clone
+
+        return clone(self).set_params(
+            task_column=None, task_weights=None, loss_weighting="equal", gradient_method=None
+        )
