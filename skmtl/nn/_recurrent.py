@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._autograd import _accumulate, _node, _sigmoid
+from ._autograd import _accumulate, _node
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -58,35 +58,57 @@ def recurrent(x, lengths, weight_ih, weight_hh, bias_ih, bias_hh, cell, reverse=
     masked = lengths is not None and np.any(lengths < T)
     keep = (np.arange(T)[None, :] < lengths[:, None]) if masked else None
 
-    gi_all = (X.reshape(n * T, -1) @ weight_ih.data.T + bias_ih.data).reshape(n, T, -1)
+    # The input side of every step in one product; the hidden bias joins it
+    # except for the GRU's candidate gate, where the reset gate multiplies it.
+    gi_all = X.reshape(n * T, -1) @ weight_ih.data.T
+    gi_all += bias_ih.data
+    joined = 2 * H if cell == "gru" else gi_all.shape[1]
+    gi_all[:, :joined] += bias_hh.data[:joined]
+    gi_all = gi_all.reshape(n, T, -1)
+    b_hn = bias_hh.data[2 * H :] if cell == "gru" else None
+    W_hh_T = np.ascontiguousarray(W_hh.T)
+    if cell == "lstm":  # sigmoid(x) = tanh(x / 2) / 2 + 1/2: one tanh for all four gates
+        half = np.full(4 * H, 0.5, dtype)
+        half[2 * H : 3 * H] = 1.0
+        shift = np.where(half == 0.5, 0.5, 0.0).astype(dtype)
     out = np.empty((n, T, H), dtype)
     h = np.zeros((n, H), dtype)
     c = np.zeros((n, H), dtype) if cell == "lstm" else None
     saved = [None] * T  # what each step's backward needs
     for t in steps:
-        gi = gi_all[:, t]
-        gh = h @ W_hh.T
-        gh += bias_hh.data
+        pre = h @ W_hh_T
         if cell == "rnn":
-            h_new = np.tanh(gi + gh)
+            pre += gi_all[:, t]
+            h_new = np.tanh(pre, out=pre)
             saved[t] = (h, h_new)
         elif cell == "lstm":
-            gates = gi + gh
-            i = _sigmoid(gates[:, :H])
-            f = _sigmoid(gates[:, H : 2 * H])
-            g = np.tanh(gates[:, 2 * H : 3 * H])
-            o = _sigmoid(gates[:, 3 * H :])
-            c_new = f * c + i * g
+            pre += gi_all[:, t]
+            pre *= half
+            gates = np.tanh(pre, out=pre)
+            gates *= half
+            gates += shift  # [i|f|g|o] activated
+            i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+            c_new = f * c
+            c_new += i * g
             tanh_c = np.tanh(c_new)
             h_new = o * tanh_c
-            saved[t] = (h, c, i, f, g, o, tanh_c)
+            saved[t] = (h, c, gates, tanh_c)
         else:  # gru
-            r = _sigmoid(gi[:, :H] + gh[:, :H])
-            z = _sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
-            hn = gh[:, 2 * H :]
+            gi = gi_all[:, t]
+            rz = pre[:, : 2 * H]
+            rz += gi[:, : 2 * H]
+            rz *= 0.5
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5  # [r|z] activated
+            r, z = rz[:, :H], rz[:, H:]
+            hn = pre[:, 2 * H :]
+            hn += b_hn
             cand = np.tanh(gi[:, 2 * H :] + r * hn)
-            h_new = (1 - z) * cand + z * h
-            saved[t] = (h, r, z, hn, cand)
+            h_new = h - cand
+            h_new *= z
+            h_new += cand  # (1 - z) * cand + z * h
+            saved[t] = (h, rz, hn, cand)
         if masked:
             m = keep[:, t : t + 1]
             h_new = np.where(m, h_new, h)
@@ -112,36 +134,46 @@ def recurrent(x, lengths, weight_ih, weight_hh, bias_ih, bias_hh, cell, reverse=
                 dh = np.where(m, dh, 0)
             if cell == "rnn":
                 h_prev, h_new = saved[t]
-                d_pre = dh * (1 - h_new * h_new)
-                d_gi[:, t] = d_pre
+                d_pre = d_gi[:, t]
+                np.multiply(h_new, h_new, out=d_pre)
+                np.subtract(1, d_pre, out=d_pre)
+                d_pre *= dh
                 dh_prev = d_pre @ W_hh
             elif cell == "lstm":
-                h_prev, c_prev, i, f, g, o, tanh_c = saved[t]
+                h_prev, c_prev, gates, tanh_c = saved[t]
+                i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
                 dc = dc_next
                 if masked:
                     carry_c = np.where(m, 0, dc)
                     dc = np.where(m, dc, 0)
                 dc = dc + dh * o * (1 - tanh_c * tanh_c)
                 d_gates = d_gi[:, t]
-                d_gates[:, :H] = dc * g * i * (1 - i)
-                d_gates[:, H : 2 * H] = dc * c_prev * f * (1 - f)
-                d_gates[:, 2 * H : 3 * H] = dc * i * (1 - g * g)
-                d_gates[:, 3 * H :] = dh * tanh_c * o * (1 - o)
+                np.multiply(dc, g, out=d_gates[:, :H])
+                np.multiply(dc, c_prev, out=d_gates[:, H : 2 * H])
+                np.multiply(dc, i, out=d_gates[:, 2 * H : 3 * H])
+                np.multiply(dh, tanh_c, out=d_gates[:, 3 * H :])
+                slope = gates * (1 - gates)  # sigmoid' for i, f, o ...
+                np.multiply(g, g, out=slope[:, 2 * H : 3 * H])
+                np.subtract(1, slope[:, 2 * H : 3 * H], out=slope[:, 2 * H : 3 * H])  # ... tanh' for g
+                d_gates *= slope
                 dh_prev = d_gates @ W_hh
                 dc_next = dc * f
                 if masked:
-                    dc_next = dc_next + carry_c
+                    dc_next += carry_c
             else:  # gru
-                h_prev, r, z, hn, cand = saved[t]
-                d_cand = dh * (1 - z) * (1 - cand * cand)
-                d_r = d_cand * hn * r * (1 - r)
-                d_z = dh * (h_prev - cand) * z * (1 - z)
+                h_prev, rz, hn, cand = saved[t]
+                r, z = rz[:, :H], rz[:, H:]
                 gi_t, gh_t = d_gi[:, t], d_gh[:, t]
-                gi_t[:, :H] = gh_t[:, :H] = d_r
-                gi_t[:, H : 2 * H] = gh_t[:, H : 2 * H] = d_z
-                gi_t[:, 2 * H :] = d_cand
-                gh_t[:, 2 * H :] = d_cand * r
-                dh_prev = gh_t @ W_hh + dh * z
+                d_cand = gi_t[:, 2 * H :]
+                np.multiply(dh, 1 - z, out=d_cand)
+                d_cand *= 1 - cand * cand
+                np.multiply(d_cand, hn, out=gi_t[:, :H])
+                np.multiply(dh, h_prev - cand, out=gi_t[:, H : 2 * H])
+                gi_t[:, : 2 * H] *= rz * (1 - rz)
+                gh_t[:, : 2 * H] = gi_t[:, : 2 * H]
+                np.multiply(d_cand, r, out=gh_t[:, 2 * H :])
+                dh_prev = gh_t @ W_hh
+                dh_prev += dh * z
             if masked:
                 dh_prev = dh_prev + carry_h
             h_prev_all[:, t] = h_prev
