@@ -177,3 +177,16 @@ def test_compares_with_one_rnn_per_task(sequences):
         warnings.simplefilter("ignore", ConvergenceWarning)
         result = compare_with_single_task(clf, rows, y, tasks=tasks, cv=2, random_state=0)
     assert result.scores.shape == (3, 2, 2)
+
+
+def test_partial_fit_and_early_stopping_on_ragged_sequences(sequences):
+    X, y, tasks = sequences
+    ragged = [x[: 3 + k % 4] for k, x in enumerate(X)]
+    clf = SharedRNNClassifier(hidden_size=8, random_state=0)
+    for _ in range(2):
+        clf.partial_fit(ragged, y, tasks=tasks, classes=[0, 1])
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 2 and clf.t_ == 2 * len(y)
+    stopped = _fit(SharedRNNClassifier(hidden_size=8, early_stopping=True, n_iter_no_change=2,
+                                       learning_rate_init=0.01, random_state=0), ragged, y, tasks=tasks)
+    assert len(stopped.validation_scores_) == stopped.n_iter_ < 200
+    assert stopped.best_validation_score_ == max(stopped.validation_scores_)

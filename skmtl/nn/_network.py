@@ -2,10 +2,15 @@
 
 The network is a description, written once for both backends: its forward
 pass calls the layer functions of an ``ops`` namespace (the NumPy engine's,
-or torch's), so the two backends cannot drift apart. Parameters live in one
-flat list: the trunk's first, then each task's tower and head in task order.
-Dense layers store weights as ``(fan_in, fan_out)`` and compute
-``x @ W + b``, as ``MLPClassifier``'s ``coefs_`` do.
+or torch's: ``linear``, ``mask``, ``recurrent``), so the two backends cannot
+drift apart. Parameters live in one flat list: the trunk's first, then each
+task's tower and head in task order. Dense layers store weights as
+``(fan_in, fan_out)`` and compute ``x @ W + b``, as ``MLPClassifier``'s
+``coefs_`` do; recurrent layers use PyTorch's layout.
+
+A trunk (:class:`DenseTrunk`, :class:`RecurrentTrunk`) has ``n_outputs``,
+``init(rng, dtype)``, ``mask_shapes(n_rows, input_shape)`` (where dropout
+applies) and ``forward(ops, params, x, masks, lengths)``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
-from .._tasks import _as_task_ids, _refuse_both
+from .._tasks import _as_task_ids
 from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
@@ -229,7 +229,6 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
                 "task_column reads a column of a 2-D table; with 3-D or list inputs, pass "
                 "the task ids as tasks= and set task_column=None."
             )
-        _refuse_both(self.task_column, tasks, "tasks")
         if isinstance(X, (list, tuple)):
             sequences = []
             for k, sequence in enumerate(X):
