@@ -1,9 +1,7 @@
 """SharedMLPClassifier: MLPClassifier's behaviour with one task, the task data model with many."""
 
-import io
 import pickle
 import warnings
-from contextlib import redirect_stdout
 
 import numpy as np
 import pytest

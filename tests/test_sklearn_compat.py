@@ -4,7 +4,6 @@ import importlib.util
 import pickle
 
 import numpy as np
-import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
