@@ -140,9 +140,12 @@ class GradNormWeighting(EqualWeighting):
         return self.n_tasks * _softmax(self.logits)
 
     def observe(self, sums, batch, base, gram):
-        present = batch.present
-        if self.initial_losses is None or len(present) < 2:
-            return  # the first epoch measures L(0); one task has nothing to balance
+        if self.initial_losses is None:
+            return  # the first epoch measures L(0)
+        # Tasks whose L(0) is known and positive (a partial_fit call may have lacked one).
+        present = batch.present[self.initial_losses[batch.present] > 0]
+        if len(present) < 2:
+            return  # one task has nothing to balance
         losses = _mean_losses(sums, batch)
         weights = self.multipliers()
         raw_norms = np.sqrt(np.maximum(np.diag(gram), 0.0)) * base
