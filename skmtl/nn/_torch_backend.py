@@ -62,7 +62,7 @@ class TorchOps:
     def linear(x, weight, bias, activation="identity"):
         import torch
 
-        out = x @ weight + bias
+        out = torch.addmm(bias, x, weight)  # one fused kernel, as nn.Linear
         if activation == "relu":
             return torch.relu(out)
         if activation == "tanh":
@@ -167,10 +167,14 @@ class TorchBackend:
         )
         lengths = None if self.lengths is None else self.lengths[batch.rows]
         z = net.forward_trunk(TorchOps, self.tensors, self.X[rows], trunk_masks, lengths)
-        detached = z.detach().requires_grad_()
+        spans = batch.spans
+        # As in the NumPy backend: known coefficients and a batch of one task
+        # need no cut at the trunk, and one backward pass.
+        whole = coefficients is not None and len(spans) == 1 and spans[0][2] - spans[0][1] == len(batch.rows)
+        detached = z if whole else z.detach().requires_grad_()
         y, weight = self.y[rows], self.weight[rows]
         sums, total = [], 0.0
-        for t, a, b in batch.spans:
+        for t, a, b in spans:
             logits = net.forward_head(TorchOps, self.tensors, t, detached[a:b], [m[a:b] for m in tower_masks])
             if net.n_outputs[t] == 1:
                 loss = F.binary_cross_entropy_with_logits(
@@ -187,7 +191,7 @@ class TorchBackend:
             values = torch.stack([*sums, norm2]).double().cpu().numpy()  # one transfer
         out = np.zeros(net.n_tasks)
         out[batch.present] = values[:-1]
-        self._z, self._dz, self._jacobian = z, detached.grad, None
+        self._z, self._dz, self._jacobian = z, None if whole else detached.grad, None
         self._scaled = coefficients is not None
         return out, float(values[-1])
 
@@ -220,6 +224,8 @@ class TorchBackend:
                 n = tensor.numel()
                 tensor.grad = flat[offset : offset + n].reshape(tensor.shape)
                 offset += n
+        elif self._dz is None:
+            pass  # forward's one backward pass reached the trunk already
         elif self._scaled:
             self._z.backward(self._dz)
         else:
