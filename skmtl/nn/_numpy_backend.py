@@ -1,10 +1,12 @@
 """The NumPy backend: one training step of a :class:`SharedNetwork` on the autograd engine.
 
-Both backends implement the same four calls, which the training loop makes
-for every batch:
+Both backends implement the same calls, which the training loop makes (load
+once per training call, then forward, gramian when needed, and step for
+every batch; sync and finish to bring the weights back):
 
-``load(X, y, weight)``
-    the training rows (features, task-local class index, row weight);
+``load(X, y, weight, lengths=None)``
+    the training rows (features, task-local class index, row weight, and
+    sequence lengths for recurrent trunks);
 ``forward(batch, coefficients=None)``
     the per-task summed losses and the squared norm of the weights (for the
     reported L2 penalty); also back-propagates each task's mean loss,
@@ -14,7 +16,7 @@ for every batch:
 ``gramian(batch)``
     the Gramian of the trunk gradients of the task mean losses, one backward
     sweep of the trunk per task (only for gradient-based weighting);
-``step(batch, head, trunk, l2)``
+``step(batch, head, trunk, l2, max_norm=None)``
     scales each head's gradient by ``head[t]`` (unless ``forward`` did),
     gives the trunk ``sum_t trunk[t] g_t``, clips the gradient's norm to
     ``max_norm`` (when given), and lets the optimizer step, adding the L2
