@@ -9,6 +9,7 @@ predictions, and hands the epochs to :func:`._training.train`.
 from __future__ import annotations
 
 import re
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,7 +32,7 @@ from ._weighting import GRADIENT_METHODS, LOSS_WEIGHTINGS, WEIGHTINGS
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
-class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator):
+class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     """Shared trunk, per-task heads, MLPClassifier's training; not for direct use."""
 
     _parameter_constraints: dict = {
@@ -68,13 +69,13 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator)
 
     # ----------------------------------------------------------------- hooks
 
+    @abstractmethod
     def _make_trunk(self, X):
         """The trunk for training inputs ``X`` (as :meth:`_training_inputs` returns them)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _set_trunk_attributes(self, params):
         """Expose the trunk's parameters (views of the trained ones) as fitted attributes."""
-        raise NotImplementedError
 
     def _max_grad_norm(self):
         """Clip the gradient's norm to this before each step (None: never)."""

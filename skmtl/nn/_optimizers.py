@@ -57,8 +57,6 @@ class _FlatState:
 
     def _gather(self, grads, l2):
         """Copy the gradients into the flat gradient buffer, plus the L2 term."""
-        if getattr(self, "_grad_views", None) is None:
-            self._grad_views = self._views(self._grad)
         for view, grad in zip(self._grad_views, grads):
             view[...] = grad
         if l2 and self._decayed_prefix:
@@ -78,6 +76,10 @@ class _FlatState:
             return float(np.vdot(block, block))
         return sum(float(np.vdot(p, p)) for p, d in zip(self.params, self.decayed) if d)
 
+    def _make_views(self):
+        """Per-parameter views of the flat buffers (rebuilt after unpickling)."""
+        self._grad_views = self._views(self._grad)
+
     def _decay(self, k, grad, l2):
         """One parameter's gradient plus its L2 term (the per-parameter path)."""
         return grad + l2 * self.params[k] if l2 and self.decayed[k] else grad
@@ -94,7 +96,7 @@ class _FlatState:
     # own): keep the flat buffers and rebuild the views on load.
     def __getstate__(self):
         state = self.__dict__.copy()
-        for name in (*self._view_names, "_grad_views"):
+        for name in (*self._view_names, "_grad_views"):  # see _make_views
             state.pop(name, None)
         return state
 
@@ -136,6 +138,7 @@ class SGD(_FlatState):
         self._make_views()
 
     def _make_views(self):
+        super()._make_views()
         self.buffers = self._views(self._momentum)
 
     def step(self, grads, l2=0.0):
@@ -194,6 +197,7 @@ class Adam(_FlatState):
         self._make_views()
 
     def _make_views(self):
+        super()._make_views()
         self.first = self._views(self._first)
         self.second = self._views(self._second)
 
