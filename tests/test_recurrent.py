@@ -135,5 +135,5 @@ def test_two_layer_bidirectional_trunk_matches_torch(cell, lengths):
                                    err_msg=name)
     # And the torch backend's layer function gives the same final states.
     tensors = [torch.tensor(p) for p in params]
-    ours_in_torch = trunk.forward(TorchOps, tensors, torch.tensor(x), (), lengths)
+    ours_in_torch = trunk.forward(TorchOps(), tensors, torch.tensor(x), (), lengths)
     np.testing.assert_allclose(ours_in_torch.numpy(), final.data, rtol=1e-10, atol=1e-12)

@@ -41,22 +41,30 @@ def resolve_device(device):
     return device
 
 
-_MODULES = {}
-
-
-def _recurrent_module(cell, n_features, hidden_size, bidirectional):
-    """A torch recurrent layer to run with our weights (torch.func.functional_call)."""
-    key = (cell, n_features, hidden_size, bidirectional)
-    if key not in _MODULES:
-        import torch
-
-        kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-        _MODULES[key] = kind(n_features, hidden_size, batch_first=True, bidirectional=bidirectional)
-    return _MODULES[key]
-
-
 class TorchOps:
-    """The layer functions :class:`SharedNetwork` calls, on torch tensors."""
+    """The layer functions :class:`SharedNetwork` calls, on torch tensors.
+
+    One instance per training call: the torch recurrent modules it runs our
+    weights through are its own, never shared with another fit, so fits in
+    threads cannot step on each other's autograd state.
+    """
+
+    def __init__(self):
+        self._modules = {}
+
+    def _recurrent_module(self, cell, n_features, hidden_size, bidirectional):
+        """A torch recurrent layer to run with our weights (torch.func.functional_call)."""
+        key = (cell, n_features, hidden_size, bidirectional)
+        if key not in self._modules:
+            import torch
+
+            kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+            # On the meta device: its own weights are never used (ours are
+            # passed in), so drawing them would only consume torch's random state.
+            self._modules[key] = kind(
+                n_features, hidden_size, batch_first=True, bidirectional=bidirectional, device="meta"
+            )
+        return self._modules[key]
 
     @staticmethod
     def linear(x, weight, bias, activation="identity"):
@@ -75,15 +83,14 @@ class TorchOps:
     def mask(x, keep):
         return x * keep
 
-    @staticmethod
-    def recurrent(x, lengths, params, cell, bidirectional):
+    def recurrent(self, x, lengths, params, cell, bidirectional):
         """(all states, final states) of one layer, by ``torch.nn.RNN/LSTM/GRU`` on our weights."""
         import torch
         from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
         n, T, D = x.shape
         H = params[1].shape[1]
-        module = _recurrent_module(cell, D, H, bidirectional)
+        module = self._recurrent_module(cell, D, H, bidirectional)
         names = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
         names += [name + "_reverse" for name in names] if bidirectional else []
         weights = dict(zip(names, params))
@@ -119,6 +126,7 @@ class TorchBackend:
         self.numpy_optimizer = optimizer
         self.device = torch.device(device)
         self.n_trunk = network.n_trunk_params
+        self.ops = TorchOps()
         self.tensors = [
             torch.tensor(p, device=self.device).requires_grad_() for p in params
         ]
@@ -166,7 +174,7 @@ class TorchBackend:
             [self._to_device(m) for m in group] for group in batch.masks
         )
         lengths = None if self.lengths is None else self.lengths[batch.rows]
-        z = net.forward_trunk(TorchOps, self.tensors, self.X[rows], trunk_masks, lengths)
+        z = net.forward_trunk(self.ops, self.tensors, self.X[rows], trunk_masks, lengths)
         spans = batch.spans
         # As in the NumPy backend: known coefficients and a batch of one task
         # need no cut at the trunk, and one backward pass.
@@ -175,7 +183,7 @@ class TorchBackend:
         y, weight = self.y[rows], self.weight[rows]
         sums, total = [], 0.0
         for t, a, b in spans:
-            logits = net.forward_head(TorchOps, self.tensors, t, detached[a:b], [m[a:b] for m in tower_masks])
+            logits = net.forward_head(self.ops, self.tensors, t, detached[a:b], [m[a:b] for m in tower_masks])
             if net.n_outputs[t] == 1:
                 loss = F.binary_cross_entropy_with_logits(
                     logits.reshape(-1), y[a:b].to(logits.dtype), weight=weight[a:b], reduction="sum"
