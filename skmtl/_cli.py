@@ -1,22 +1,31 @@
 """The ``skmtl`` command: ``skmtl compare`` runs the multi-task vs single-task comparison.
 
 Every failure the user can cause (a missing file or column, text in a
-feature column, one class, a task too small for the folds, ...) ends with a
-one-line message and exit status 1, never a traceback; set ``SKMTL_DEBUG=1``
-to see the traceback anyway.
+feature column, one class, a task too small for the folds, an output path
+that cannot be written, ...) ends with a one-line message and exit status 1
+(2 for a bad option), never a traceback, and is found before the
+cross-validation starts where it can be; set ``SKMTL_DEBUG=1`` to see the
+traceback anyway. Ctrl-C stops the command with exit status 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
+from collections import Counter
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
 
+from ._tasks import plain_id
 from ._version import __version__
 from .metrics import TASK_SCORER_NAMES
 
@@ -32,10 +41,16 @@ examples:
   skmtl compare data.csv --task-column site --target label --kernel linear \\
       --task-similarity 0.5 --cv 3 --scoring accuracy --plot out.png --json out.json
   skmtl compare --model mlp --hidden-layer-sizes 64,32
+  skmtl compare data.csv --task-column site --target outcome --scoring f1 --pos-label yes
+  skmtl compare data.csv --task-column site --target label --scoring neg_log_loss --probability
+  skmtl compare data.txt --sep ';' --task-column site --target label
 
 The CSV has a header row; every column other than the task and target
-columns is a numeric feature. Task ids may be text or numbers. Features are
-standardised inside each fold. Progress goes to stderr, the table to stdout.
+columns is a numeric feature. Its separator (, ; tab or |) is detected;
+--sep sets it. Task ids may be text or numbers; each distinct text is its
+own task ('1' and '01' are two tasks). The target holds class labels, not a
+continuous quantity. Features are standardised inside each fold. Progress
+goes to stderr, the table to stdout. Ctrl-C stops the run (exit status 130).
 """
 
 
@@ -63,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "csv", nargs="?", help="a CSV file with a header row; without it, generated data is used"
+    )
+    compare.add_argument(
+        "--sep",
+        type=_separator,
+        metavar="CHAR",
+        help="the CSV's field separator, e.g. ';' or tab (default: detected among , ; tab |)",
     )
     compare.add_argument("--task-column", metavar="COL", help="column holding each row's task id (needed with a CSV)")
     compare.add_argument("--target", metavar="COL", help="column holding the class labels (needed with a CSV)")
@@ -111,7 +132,21 @@ def _parser() -> argparse.ArgumentParser:
         help=f"per-task metric, one of: {', '.join(TASK_SCORER_NAMES)} "
         "(default: roc_auc for two classes, else accuracy)",
     )
-    compare.add_argument("--n-jobs", type=int, default=None, metavar="N", help="parallel fits (default: 1)")
+    compare.add_argument(
+        "--pos-label",
+        metavar="LABEL",
+        help="--scoring f1: the label of the positive class, as written in the CSV "
+        "(needed unless the labels are 0/1 or -1/1)",
+    )
+    compare.add_argument(
+        "--probability",
+        action="store_true",
+        help="--model svc: fit Platt-scaled probabilities (MultiTaskKernelSVC(probability=True), "
+        "calibrated SVCs as baselines), needed by --scoring neg_log_loss and roc_auc_ovr",
+    )
+    compare.add_argument(
+        "--n-jobs", type=_jobs, default=None, metavar="N", help="parallel fits; -1 = all CPUs (default: 1)"
+    )
     compare.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of folds and data (default: 0)")
     compare.add_argument("--plot", metavar="PNG", help="save per-task scores (and the learned similarity) as an image")
     compare.add_argument("--json", metavar="PATH", help="save all scores and fit times as JSON")
@@ -123,7 +158,12 @@ def _svc(args):
     from .svm import MultiTaskKernelSVC
 
     class_weight = None if args.class_weight == "none" else args.class_weight
-    return MultiTaskKernelSVC(C=args.C, kernel=args.kernel, task_similarity=args.task_similarity, class_weight=class_weight)
+    svc = MultiTaskKernelSVC(
+        C=args.C, kernel=args.kernel, task_similarity=args.task_similarity, class_weight=class_weight
+    )
+    if args.probability:
+        svc.set_params(probability=True, random_state=args.random_state)
+    return svc
 
 
 def _mlp(args):
@@ -177,33 +217,140 @@ def _folds(text):
     return folds
 
 
-def _number_or_text(values):
-    """Column values as ints or floats when they all are, else as text."""
+def _jobs(text):
+    """--n-jobs: a non-zero int (-1 = all CPUs), as scikit-learn's n_jobs."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs == 0:
+        raise argparse.ArgumentTypeError(f"must be a non-zero integer (-1 = all CPUs), got {text!r}")
+    return jobs
+
+
+#: Separators the CSV reader detects; --sep may name any other single character.
+SEPARATORS = ",;\t|"
+_SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
+
+
+def _separator(text):
+    """--sep: one character, or tab / comma / semicolon / pipe / space by name."""
+    sep = _SEPARATOR_NAMES.get(text.lower(), text)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"must be one character (or 'tab'), got {text!r}")
+    return sep
+
+
+def _show_sep(sep):
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _sniff(text):
+    """The separator of a CSV's text, guessed from its first few KB (',' when unclear)."""
+    sample = text[:16384]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # no cut-off last line
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _is_int_text(text):
+    """True for an int written the plain way: '7', '-3', not '07', '7.0' or '+7'."""
+    try:
+        return str(int(text)) == text and abs(int(text)) < 2**63
+    except ValueError:
+        return False
+
+
+def _task_ids(values):
+    """Task ids as written: ints when all are plain ints, else the texts.
+
+    Texts are never converted to numbers, so '1', '1.0' and '01' stay three
+    tasks.
+    """
+    if all(_is_int_text(value) for value in values):
+        return np.array([int(value) for value in values], dtype=np.int64)
+    return np.array(values, dtype=object)
+
+
+def _labels(values, target):
+    """The target column as class labels: ints when all are whole numbers, else the texts.
+
+    Refuses a regression target (numbers that are not whole), a missing or
+    non-finite number, and one class written two ways ('1' and '1.0').
+    """
+    if all(_is_int_text(value) for value in values):
+        return np.array([int(value) for value in values], dtype=np.int64)
     try:
         numbers = np.array(values, dtype=float)
     except ValueError:
         return np.array(values, dtype=object)
-    if np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)):
-        return numbers.astype(np.int64)
-    return numbers
+    if not np.all(np.isfinite(numbers)):
+        i = int(np.flatnonzero(~np.isfinite(numbers))[0])
+        raise ValueError(
+            f"the target {target!r} has the value {values[i]!r} on line {i + 2}; it needs a class label"
+        )
+    if type_of_target(numbers) == "continuous":
+        distinct = list(dict.fromkeys(values))
+        examples = ", ".join(distinct[:3]) + (", ..." if len(distinct) > 3 else "")
+        raise ValueError(
+            f"the target {target!r} looks like a regression target ({len(distinct)} distinct numbers: "
+            f"{examples}); skmtl compare needs class labels (bin the values into classes first)"
+        )
+    spellings = {}
+    for value, number in zip(values, numbers):
+        spellings.setdefault(number, {})[value] = None
+    for number, texts in spellings.items():
+        if len(texts) > 1:
+            raise ValueError(
+                f"the target {target!r} writes one class in several ways ({', '.join(map(repr, texts))}); "
+                "write each class one way"
+            )
+    return numbers.astype(np.int64)
 
 
-def read_csv(path, task_column, target):
-    """Read a CSV into (features, y, task ids, feature names), with one-line errors."""
+def read_csv(path, task_column, target, sep=None):
+    """Read a CSV into (features, y, task ids, feature names), with one-line errors.
+
+    ``sep`` is the field separator; None detects it among , ; tab and |.
+    """
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+            text = handle.read()
     except FileNotFoundError:
         raise ValueError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise ValueError(f"{path} is a directory, not a CSV file") from None
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a UTF-8 text file") from None
+    detected = sep is None
+    if detected:
+        sep = _sniff(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise ValueError(f"{path} is empty")
     header = [name.strip() for name in rows[0]]
     body = rows[1:]
+    if len(header) == 1:
+        inside = [_show_sep(c) for c in SEPARATORS if c in header[0]]
+        if detected and inside:
+            cause = (
+                f"the lines are not all split the same way by {' or '.join(inside)}, so it was read "
+                f"with ','; if the file is separated by {inside[0]}, pass --sep {inside[0]}"
+            )
+        elif detected:
+            cause = "it holds none of the separators , ; tab |: name the file's separator with --sep CHAR"
+        else:
+            cause = f"it holds no {_show_sep(sep)}: is --sep {_show_sep(sep)} the file's separator?"
+        raise ValueError(f"the header of {path} is a single column ({header[0][:60]!r}); {cause}")
+    duplicated = [name for name, count in Counter(header).items() if count > 1]
+    if duplicated:
+        raise ValueError(
+            f"{path} has duplicate column names: {', '.join(map(repr, duplicated))}; give each column its own name"
+        )
     if not body:
         raise ValueError(f"{path} has a header but no data rows")
     for name, option in ((task_column, "--task-column"), (target, "--target")):
@@ -235,10 +382,129 @@ def read_csv(path, task_column, target):
     for name in (task_column, target):
         if "" in columns[name]:
             raise ValueError(f"column {name!r} has an empty value on line {columns[name].index('') + 2}")
-    y = _number_or_text(columns[target])
-    if len(np.unique(y.astype(str))) < 2:
-        raise ValueError(f"the target {target!r} has a single class ({y[0]!r}); a classifier needs two")
-    return X, y, _number_or_text(columns[task_column]), features
+    y = _labels(columns[target], target)
+    if len(np.unique(y)) < 2:
+        raise ValueError(f"the target {target!r} has a single class ({plain_id(y[0])!r}); a classifier needs two")
+    return X, y, _task_ids(columns[task_column]), features
+
+
+#: Scorings defined for two classes only.
+BINARY_SCORINGS = ("f1", "roc_auc")
+
+
+#: Scorings that read predict_proba, which MultiTaskKernelSVC has with probability=True only.
+PROBABILITY_SCORINGS = ("neg_log_loss", "roc_auc_ovr")
+
+#: CalibratedClassifierCV(cv=5): the calibrated SVC that the baselines fit with --probability.
+_CALIBRATION_FOLDS = 5
+
+
+def _needs_probabilities(scoring):
+    return scoring in PROBABILITY_SCORINGS
+
+
+def _check_options(args):
+    """Option clashes the data cannot change: refused before reading anything."""
+    if args.probability and args.model != "svc":
+        raise ValueError(f"--probability applies to --model svc (--model {args.model} gives probabilities anyway)")
+    if args.model == "svc" and not args.probability and _needs_probabilities(args.scoring):
+        raise ValueError(
+            f"--scoring {args.scoring} needs class probabilities, which --model svc gives only "
+            "with --probability: add --probability"
+        )
+    if args.pos_label is not None and args.scoring != "f1":
+        raise ValueError("--pos-label applies to --scoring f1 only")
+
+
+def _check_output(path, option):
+    """Refuse, before the run, an output path that cannot be written."""
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path} is a directory; give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option} {path}: the directory {folder} does not exist")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"{option} {path} cannot be written (permission denied)")
+    if not os.path.exists(path) and not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {path} cannot be written: no permission to write in {folder}")
+
+
+def _check_plot(path):
+    """--plot: matplotlib is there and can write this kind of file."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install matplotlib") from None
+    matplotlib.use("Agg")  # a file, not a window
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    extension = os.path.splitext(path)[1][1:].lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if extension and extension not in formats:
+        raise ValueError(
+            f"--plot {path}: matplotlib cannot write .{extension} files; end the name with one of "
+            f"{', '.join('.' + name for name in sorted(formats))}"
+        )
+
+
+def _scoring(args, y, target):
+    """The scoring for ``y``, checked against its classes before the run; a name or a TaskScorer."""
+    from sklearn.metrics import f1_score
+
+    from .metrics import make_task_scorer
+
+    classes = np.unique(y)
+    scoring = args.scoring or ("roc_auc" if len(classes) == 2 else "accuracy")
+    shown = ", ".join(map(str, classes[:10])) + (", ..." if len(classes) > 10 else "")
+    if scoring in BINARY_SCORINGS and len(classes) > 2:
+        several = [
+            name + (" (with --probability)" if args.model == "svc" and not args.probability and
+                    _needs_probabilities(name) else "")
+            for name in TASK_SCORER_NAMES if name not in BINARY_SCORINGS
+        ]
+        raise ValueError(
+            f"--scoring {scoring} needs two classes, but the target {target} has {len(classes)} "
+            f"({shown}); with several classes use {', '.join(several)}"
+        )
+    if scoring == "f1":
+        if args.pos_label is not None:
+            matches = [label for label in classes if str(label) == args.pos_label]
+            if not matches:
+                raise ValueError(
+                    f"--pos-label {args.pos_label!r} is not a label of the target {target}; its labels are: {shown}"
+                )
+            scorer = make_task_scorer(f1_score, response_method="predict", pos_label=plain_id(matches[0]))
+            scorer.name = "f1"
+            return scorer
+        if set(classes.tolist()) not in ({0, 1}, {-1, 1}):
+            raise ValueError(
+                f"--scoring f1 needs to know the positive class of the target {target} (labels: "
+                f"{shown}): add --pos-label LABEL"
+            )
+    if scoring == "f1_macro":
+        # get_task_scorer("f1_macro") passes average= twice (see the report on
+        # skmtl.metrics); the same scorer, built with the metric's average bound.
+        from functools import partial
+
+        scorer = make_task_scorer(partial(f1_score, average="macro"), response_method="predict")
+        scorer.name = "f1_macro"
+        return scorer
+    return scoring
+
+
+def _check_calibration(y, tasks, folds):
+    """--probability: each task's baseline SVC is calibrated by 5-fold CV within its training rows."""
+    for task in np.unique(tasks):
+        labels, counts = np.unique(y[tasks == task], return_counts=True)
+        training = counts - -(-counts // folds)  # the fewest rows of a class in a training fold
+        if training.min() < _CALIBRATION_FOLDS:
+            k = int(np.argmin(training))
+            raise ValueError(
+                f"--probability calibrates each task's baseline SVC by {_CALIBRATION_FOLDS}-fold "
+                f"cross-validation, which needs {_CALIBRATION_FOLDS} rows of each class in each training "
+                f"fold; task {plain_id(task)!r} has {counts[k]} rows of class {plain_id(labels[k])!r}, "
+                f"{training[k]} in a training fold of --cv {folds}"
+            )
 
 
 def _compare(args) -> int:
@@ -247,9 +513,17 @@ def _compare(args) -> int:
 
     from .model_selection import compare_with_single_task
 
+    _check_options(args)
+    if args.json:
+        _check_output(args.json, "--json")
+    if args.plot:
+        _check_output(args.plot, "--plot")
+        _check_plot(args.plot)
     if args.csv is None:
         if args.task_column or args.target:
             raise ValueError("--task-column and --target need a CSV file")
+        if args.sep:
+            raise ValueError("--sep needs a CSV file")
         from .datasets import make_multitask_classification
 
         X, y, tasks, _ = make_multitask_classification(**DEFAULT_DATA, random_state=args.random_state)
@@ -257,11 +531,16 @@ def _compare(args) -> int:
             f"generated data: {DEFAULT_DATA['n_tasks']} tasks in {DEFAULT_DATA['n_clusters']} "
             f"clusters of related tasks, {len(y)} rows, {X.shape[1]} features"
         )
+        target = "of the generated data"
     else:
         if not (args.task_column and args.target):
             raise ValueError("a CSV needs --task-column COL and --target COL")
-        X, y, tasks, features = read_csv(args.csv, args.task_column, args.target)
+        X, y, tasks, features = read_csv(args.csv, args.task_column, args.target, sep=args.sep)
         source = f"{args.csv}: {len(y)} rows, {len(np.unique(tasks))} tasks, {len(features)} features"
+        target = repr(args.target)
+    scoring = _scoring(args, y, target)
+    if args.probability:
+        _check_calibration(y, tasks, args.cv)
     model = make_pipeline(StandardScaler(), MODELS[args.model](args))
     print(source, flush=True)
     with warnings.catch_warnings(record=True) as caught:
@@ -272,7 +551,7 @@ def _compare(args) -> int:
             y,
             tasks=tasks,
             cv=args.cv,
-            scoring=args.scoring,
+            scoring=scoring,
             n_jobs=args.n_jobs,
             random_state=args.random_state,
             verbose=0 if args.quiet else 1,
@@ -284,11 +563,34 @@ def _compare(args) -> int:
         with open(args.json, "w") as handle:
             json.dump({"data": source, **result.to_dict()}, handle, indent=2)
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")  # a file, not a window
         result.plot().savefig(args.plot, dpi=120)
     return 0
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C during a command.
+
+    Not a KeyboardInterrupt, which training loops (scikit-learn's
+    MLPClassifier, skmtl's networks) catch to stop training early and keep
+    the model: here Ctrl-C must stop the whole command, not one fit.
+    """
+
+
+def _interrupt(signum, frame):
+    raise _Interrupted
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops_the_command():
+    """Within the block, Ctrl-C (SIGINT) raises _Interrupted; the previous handler is restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGINT, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def main(argv=None) -> int:
@@ -299,8 +601,9 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return _compare(args)
-    except KeyboardInterrupt:
+        with _ctrl_c_stops_the_command():
+            return _compare(args)
+    except (KeyboardInterrupt, _Interrupted):
         print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the user sees one line; SKMTL_DEBUG=1 shows the traceback

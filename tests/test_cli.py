@@ -61,7 +61,8 @@ def test_console_script_and_help():
         pytest.skip(reason="the skmtl console script is not installed (pip install -e . puts it beside python)")
     done = subprocess.run([script, "compare", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
-    for option in ("--task-column", "--target", "--model", "--cv", "--scoring", "--plot", "--json"):
+    for option in ("--task-column", "--target", "--model", "--cv", "--scoring", "--plot", "--json",
+                   "--sep", "--pos-label", "--probability"):
         assert option in done.stdout
     assert "skmtl compare examples/schools.csv --task-column school --target passed" in done.stdout
 
