@@ -481,14 +481,6 @@ def _scoring(args, y, target):
                 f"--scoring f1 needs to know the positive class of the target {target} (labels: "
                 f"{shown}): add --pos-label LABEL"
             )
-    if scoring == "f1_macro":
-        # get_task_scorer("f1_macro") passes average= twice (see the report on
-        # skmtl.metrics); the same scorer, built with the metric's average bound.
-        from functools import partial
-
-        scorer = make_task_scorer(partial(f1_score, average="macro"), response_method="predict")
-        scorer.name = "f1_macro"
-        return scorer
     return scoring
 
 

@@ -345,8 +345,10 @@ def get_task_scorer(scoring, *, average="macro", task_column=None) -> TaskScorer
         average=average,
         greater_is_better=greater_is_better,
         task_column=task_column,
-        **kwargs,
     )
+    # Set apart: the metric's own ``average`` (f1_macro's) is not the
+    # scorer's average over tasks.
+    scorer.kwargs = dict(kwargs)
     scorer.name = scoring
     return scorer
 

@@ -150,8 +150,6 @@ def test_roc_auc_with_three_classes_is_refused_before_the_run(tmp_path, capsys, 
 
 
 def test_f1_macro_runs_with_three_classes(tmp_path, capsys):
-    # the scorer get_task_scorer('f1_macro') builds fails (average= given twice):
-    # the command builds its own.
     status, out, err = _run(capsys, _write(tmp_path, labels=("low", "mid", "high")), *FAST, "--scoring", "f1_macro")
     assert status == 0, err
     assert "Per-task f1_macro" in out

@@ -137,3 +137,21 @@ def test_scorer_errors_are_clear(three_tasks):
         make_task_scorer(roc_auc_score, average="micro")
     with pytest.raises(AttributeError, match="probability=True"):
         get_task_scorer("neg_log_loss")(MultiTaskKernelSVC().fit(X, y, tasks=tasks), X, y, tasks=tasks)
+
+
+def test_f1_macro_scorer_averages_classes_within_each_task():
+    """The metric's own average= (f1_macro's) is not the scorer's average over tasks."""
+    from sklearn.metrics import f1_score
+
+    X, y, tasks = np.zeros((9, 1)), np.array([0, 1, 2] * 3), np.repeat(["a", "b", "c"], 3)
+
+    class Fixed:
+        classes_ = np.array([0, 1, 2])
+
+        def predict(self, X, tasks=None):
+            return np.array([0, 1, 1, 0, 1, 2, 2, 1, 0])
+
+    scorer = get_task_scorer("f1_macro")
+    predicted = Fixed().predict(X)
+    expected = np.mean([f1_score(y[k:k + 3], predicted[k:k + 3], average="macro") for k in (0, 3, 6)])
+    assert scorer(Fixed(), X, y, tasks=tasks) == pytest.approx(expected)
