@@ -17,9 +17,11 @@ holds every rule of that contract, so no estimator re-implements it.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -37,17 +39,66 @@ NO_TASK = None
 
 
 def _is_missing(value) -> bool:
+    """None, NaN, pandas' NA or NaT."""
     if value is None:
         return True
     try:
-        return bool(np.isnan(value))
+        missing = np.isnan(value)
     except (TypeError, ValueError):
-        return False
+        return type(value).__name__ in ("NAType", "NaTType")
+    try:
+        return bool(missing)
+    except TypeError:  # pd.NA: isnan(NA) is NA, whose truth is ambiguous
+        return True
+
+
+def _kinds(values: np.ndarray) -> set:
+    """'text' and/or 'number' for the values of an object array (missing ones aside)."""
+    kinds = set()
+    for value in values:
+        if isinstance(value, (str, bytes)):
+            kinds.add("text")
+        elif not _is_missing(value):
+            kinds.add("number" if isinstance(value, (numbers.Number, np.number, np.bool_)) else type(value).__name__)
+        if len(kinds) > 1:
+            break
+    return kinds
+
+
+def _as_object_array(values) -> np.ndarray | None:
+    """``values`` as a 1-D object array, before NumPy converts mixed values to text."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return None
+    if hasattr(values, "dtype") and getattr(values.dtype, "kind", "O") not in "OU":  # pandas
+        return None
+    try:
+        values = np.asarray(values, dtype=object)
+    except (TypeError, ValueError):
+        return None
+    return values.ravel() if values.ndim == 2 and 1 in values.shape else values
 
 
 def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
-    """Validate raw task ids: 1-D, sample-aligned, no missing values."""
-    ids = np.asarray(ids)
+    """Validate raw task ids: 1-D, sample-aligned, no missing values, one kind.
+
+    Distinct ids must stay distinct: ``[1, '1']`` would become one task once
+    NumPy turns both into text, so a mix of numbers and text is refused.
+    """
+    raw = _as_object_array(ids)
+    if raw is not None and raw.ndim == 1:
+        missing = np.fromiter((_is_missing(v) for v in raw), bool, len(raw))
+        _refuse_missing_ids(missing, source)
+        kinds = _kinds(raw)
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{source} mixes task ids of different types ({' and '.join(sorted(kinds))}), "
+                "e.g. 1 and '1', which would be merged into one task; give every id the "
+                "same type (all text or all numbers)."
+            )
+        # An array keeps its object dtype; a list becomes what NumPy makes of it.
+        ids = raw if hasattr(ids, "dtype") else np.asarray(raw.tolist())
+    else:
+        ids = np.asarray(ids)
     if ids.ndim != 1:
         ids = column_or_1d(ids, warn=False) if ids.ndim == 2 and 1 in ids.shape else ids
     if ids.ndim != 1:
@@ -61,32 +112,31 @@ def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
             "pass exactly one task id per row."
         )
     if ids.dtype.kind == "f":
-        missing = np.isnan(ids)
-    elif ids.dtype.kind == "O":
-        missing = np.fromiter((_is_missing(v) for v in ids), bool, len(ids))
-    else:
-        missing = np.zeros(len(ids), bool)
-    if missing.any():
-        raise ValueError(
-            f"{source} contains {int(missing.sum())} missing task id(s) (None or NaN), "
-            f"first at row {int(np.flatnonzero(missing)[0])}; every row needs a task."
-        )
+        _refuse_missing_ids(np.isnan(ids), source)
+        fractional = ids != np.round(ids)
+        if fractional.any():
+            raise ValueError(
+                f"{source} holds non-integer task ids such as {float(ids[fractional][0]):g}: it looks like "
+                "a transformed column (a scaler in a Pipeline standardises every column, task "
+                "ids included). Transform only the features with "
+                "skmtl.compose.FeatureTransformer(<transformer>, task_column=...), or pass "
+                "integer or text ids."
+            )
     return ids
 
 
+def _refuse_missing_ids(missing: np.ndarray, source: str) -> None:
+    if missing.any():
+        raise ValueError(
+            f"{source} contains {int(missing.sum())} missing task id(s) (None, NaN or NA), "
+            f"first at row {int(np.flatnonzero(missing)[0])}; every row needs a task."
+        )
+
+
 def _locate_task_column(X, task_column):
-    """(position of the task column, its raw values, X as a DataFrame or an ndarray)."""
+    """(position of the task column, its raw values, X as a DataFrame, sparse matrix or ndarray)."""
     if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame
-        columns = list(X.columns)
-        if isinstance(task_column, str):
-            if task_column not in columns:
-                raise ValueError(
-                    f"task_column={task_column!r} is not a column of X; its columns are "
-                    f"{columns[:20]}{' ...' if len(columns) > 20 else ''}."
-                )
-            position = columns.index(task_column)
-        else:
-            position = _column_position(task_column, len(columns))
+        position = _frame_column_position(list(X.columns), task_column)
         return position, X.iloc[:, position].to_numpy(), X
     if isinstance(task_column, str):
         raise ValueError(
@@ -94,11 +144,11 @@ def _locate_task_column(X, task_column):
             "pandas DataFrame; pass the column's integer index instead, or the "
             "task ids with tasks=."
         )
-    if hasattr(X, "toarray"):
-        raise TypeError(
-            "A sparse X cannot hold a task column; pass the task ids with tasks= "
-            "and set task_column=None."
-        )
+    if sp.issparse(X):
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2D sparse matrix with a task column, got shape {X.shape}.")
+        position = _column_position(task_column, X.shape[1])
+        return position, X[:, [position]].toarray().ravel(), X
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(
@@ -108,11 +158,38 @@ def _locate_task_column(X, task_column):
     return position, X[:, position], X
 
 
+def _frame_column_position(columns: list, task_column) -> int:
+    """Where ``task_column`` is in a DataFrame: a column name means that name, as ``df[...]``.
+
+    An integer is a position only when no column name is an integer, so that
+    ``task_column=0`` on columns ``[1, 0, 2]`` is the column named 0, and on
+    integer-named columns without 0 it is refused rather than guessed.
+    """
+    shown = f"{columns[:20]}{' ...' if len(columns) > 20 else ''}"
+    if task_column in columns:
+        matches = [k for k, name in enumerate(columns) if name == task_column]
+        if len(matches) > 1:
+            raise ValueError(f"task_column={task_column!r} names {len(matches)} columns of X; rename them.")
+        return matches[0]
+    if isinstance(task_column, str):
+        raise ValueError(f"task_column={task_column!r} is not a column of X; its columns are {shown}.")
+    if any(isinstance(name, (numbers.Integral, np.integer)) for name in columns):
+        raise ValueError(
+            f"task_column={task_column!r} is not a column name of X, whose column names are "
+            f"integers ({shown}), so reading it as a position would be ambiguous; pass the "
+            "name of the task column."
+        )
+    return _column_position(task_column, len(columns))
+
+
 def _split_task_column(X, task_column, check_params: dict):
     """Return (features, raw task ids) with the task column removed from X."""
     position, ids, X = _locate_task_column(X, task_column)
     if hasattr(X, "iloc"):
         features = X.drop(columns=X.columns[position])
+    elif sp.issparse(X):
+        keep = np.delete(np.arange(X.shape[1]), position)
+        features = X.tocsc()[:, keep].asformat(X.format)
     else:
         features = np.delete(X, position, axis=1)
     features = check_array(features, input_name="X", **check_params)
@@ -156,9 +233,33 @@ def show_ids(ids) -> str:
 def _column_position(task_column: int, n_columns: int) -> int:
     if not -n_columns <= task_column < n_columns:
         raise ValueError(
-            f"task_column={task_column} is out of range for X with {n_columns} columns."
+            f"task_column={task_column} is out of range for X with {n_columns} columns; "
+            f"give the index of the task column (0 to {n_columns - 1}, or -1 for the last)."
         )
     return task_column % n_columns
+
+
+def check_labels(y, name: str = "y") -> None:
+    """Refuse class labels that are missing, or that mix numbers and text.
+
+    NumPy would turn ``[1, 'a']`` into text, merging the labels 1 and '1', and
+    ``None`` among text labels stops sorting with an obscure TypeError.
+    """
+    raw = _as_object_array(y)
+    if raw is None or raw.ndim != 1:
+        return
+    missing = np.fromiter((_is_missing(v) for v in raw), bool, len(raw))
+    if missing.any():
+        raise ValueError(
+            f"{name} contains {int(missing.sum())} missing label(s) (None, NaN or NA), first at "
+            f"row {int(np.flatnonzero(missing)[0])}; drop those rows or fill in their labels."
+        )
+    kinds = _kinds(raw)
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes labels of different types ({' and '.join(sorted(kinds))}), e.g. 1 and "
+            "'1', which would be merged into one class; give every label the same type."
+        )
 
 
 def task_class_counts(codes, y_codes, n_tasks=None, n_classes=None) -> np.ndarray:
@@ -213,6 +314,13 @@ def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
     'balanced'), or 'balanced_per_task' (:func:`task_balanced_weights`)."""
     if isinstance(class_weight, str) and class_weight == "balanced_per_task":
         return task_balanced_weights(codes, y_encoded)
+    if isinstance(class_weight, dict):
+        bad = {k: v for k, v in class_weight.items() if not (np.isfinite(v) and v >= 0)}
+        if bad:
+            raise ValueError(
+                f"class_weight gives class(es) {show_ids(list(bad))} the weight(s) "
+                f"{show_ids(list(bad.values()))}; class weights must be finite and >= 0."
+            )
     from sklearn.utils.class_weight import compute_class_weight
 
     return compute_class_weight(class_weight, classes=classes, y=classes[y_encoded])[y_encoded]
@@ -229,6 +337,8 @@ class TaskDataMixin:
     def _split(self, X, tasks, *, reset: bool, check_params: dict, y="no_validation"):
         """Return (features, y, raw task ids); y only when one is passed."""
         _refuse_both(self.task_column, tasks, "tasks")
+        if y is not None and not isinstance(y, str):
+            check_labels(y)
         if self.task_column is None:
             if isinstance(y, str):  # "no_validation": predicting
                 X = validate_data(self, X, reset=reset, **check_params)

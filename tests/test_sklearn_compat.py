@@ -51,7 +51,10 @@ def _expected_failures(estimator):
     # test_sample_weight_equivalence_with_tight_tol shows that a tight tol and
     # a numeric gamma close the gap.
     reason = "decision values agree to solver tolerance (tol), not to 1e-7"
-    return {"check_sample_weight_equivalence_on_dense_data": reason}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
+    }
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)

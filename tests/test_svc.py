@@ -6,13 +6,16 @@ from contextlib import nullcontext
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
 
+import skmtl._memory as memory_module
 import skmtl.svm._classes as classes_module
-import skmtl.svm._kernels as kernels_module
+import skmtl.svm._cvxpy as cvxpy_module
 from skmtl import MultiTaskKernelSVC
+from skmtl._memory import MemoryLimit
+from skmtl.svm._dual import DualSolution
 
 
 def clustered_tasks(n_per_task=60, seed=0):
@@ -120,8 +123,31 @@ def test_class_weight_is_a_per_class_sample_weight():
         by_class.decision_function(X, tasks=tasks), by_sample.decision_function(X, tasks=tasks),
         atol=1e-8,
     )
-    balanced = MultiTaskKernelSVC(class_weight="balanced", **kw).fit(X[:150], y[:150], tasks=tasks[:150])
-    assert balanced.n_iter_.sum() > 0
+
+
+
+def test_balanced_class_weight_is_the_balanced_sample_weight_and_favours_the_rare_class():
+    X, y, tasks = clustered_tasks()
+    # Keep every row of class 0 and one in four of class 1: class 1 is rare.
+    keep = (y == 0) | (np.arange(len(y)) % 4 == 0)
+    X, y, tasks = X[keep], y[keep], tasks[keep]
+    n_rare = (y == 1).sum()
+    assert n_rare < 0.4 * (y == 0).sum()
+    kw = dict(gamma=0.2, tol=1e-9)
+    balanced = MultiTaskKernelSVC(class_weight="balanced", **kw).fit(X, y, tasks=tasks)
+    # 'balanced' is the sample weight n / (n_classes * n_c), as in scikit-learn.
+    weight = len(y) / (2 * np.bincount(y))[y]
+    by_sample = MultiTaskKernelSVC(**kw).fit(X, y, tasks=tasks, sample_weight=weight)
+    np.testing.assert_allclose(
+        balanced.decision_function(X, tasks=tasks), by_sample.decision_function(X, tasks=tasks),
+        atol=1e-8,
+    )
+    # Weighing the rare class up moves the boundary towards the common one:
+    # higher scores for the rare class, and more rows predicted rare.
+    plain = MultiTaskKernelSVC(**kw).fit(X, y, tasks=tasks)
+    shift = balanced.decision_function(X, tasks=tasks) - plain.decision_function(X, tasks=tasks)
+    assert shift.mean() > 0.1
+    assert (balanced.predict(X, tasks=tasks) == 1).sum() > (plain.predict(X, tasks=tasks) == 1).sum()
 
 
 def test_per_task_intercepts_and_attributes():
@@ -169,11 +195,59 @@ def test_bad_task_similarity_is_a_clear_error(bad, match):
         MultiTaskKernelSVC(task_similarity=bad).fit(X, y, tasks=tasks)
 
 
+def _limit_memory(monkeypatch, n_bytes):
+    """Pretend that only n_bytes of memory are available (no real limit is set)."""
+    monkeypatch.setattr(
+        memory_module, "memory_limits", lambda: [MemoryLimit(n_bytes, "a test's limit")]
+    )
+
+
+def _refuse_to_compute(*args, **kwargs):
+    raise AssertionError("the memory check should have refused before this")
+
+
 def test_gram_matrix_too_large_for_memory_is_refused(monkeypatch):
     X, y, tasks = clustered_tasks(n_per_task=20)
-    monkeypatch.setattr(kernels_module, "available_memory", lambda: 10_000)
-    with pytest.raises(MemoryError, match=r"80 x 80 float64 = 0.0 GiB.*available.*fewer rows"):
+    _limit_memory(monkeypatch, 10_000)
+    monkeypatch.setattr(classes_module, "input_kernel", _refuse_to_compute)
+    with pytest.raises(
+        MemoryError,
+        match=r"training Gram matrix \(80 x 80 float64 = 50.0 KiB\) would need 50.0 KiB, but "
+              r"only 9.8 KiB of memory is available \(a test's limit\)\. Fit on fewer rows",
+    ):
         MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+
+
+# 80 rows: the Gram matrix is 51,200 bytes and fits in 70,000 * 0.9, but not
+# together with the probability folds' copies (~64 x 64 rows) or cvxpy's.
+_ROOM_FOR_THE_GRAM_ONLY = 70_000
+
+
+def test_probability_folds_too_large_for_memory_are_refused_up_front(monkeypatch):
+    X, y, tasks = clustered_tasks(n_per_task=20)
+    _limit_memory(monkeypatch, _ROOM_FOR_THE_GRAM_ONLY)
+    MultiTaskKernelSVC().fit(X, y, tasks=tasks)  # the Gram matrix alone fits
+    monkeypatch.setattr(classes_module, "input_kernel", _refuse_to_compute)
+    with pytest.raises(
+        MemoryError,
+        match=r"\(80 x 80 float64 = 50.0 KiB\) and the probability calibration's per-fold "
+              r"Gram copies \(5 folds, 3\d.\d KiB live at once\) would need 8\d.\d KiB.*"
+              r"Fit with probability=False",
+    ):
+        MultiTaskKernelSVC(probability=True).fit(X, y, tasks=tasks)
+
+
+def test_cvxpy_reference_too_large_for_memory_is_refused_up_front(monkeypatch):
+    X, y, tasks = clustered_tasks(n_per_task=20)
+    _limit_memory(monkeypatch, _ROOM_FOR_THE_GRAM_ONLY)
+    monkeypatch.setattr(classes_module, "input_kernel", _refuse_to_compute)
+    monkeypatch.setattr(classes_module, "solve_cvxpy", _refuse_to_compute)
+    with pytest.raises(
+        MemoryError,
+        match=r"and the cvxpy reference solver's copies of it \(1000.0 KiB\) would need "
+              r"1.0 MiB.*Use solver='auto'",
+    ):
+        MultiTaskKernelSVC(solver="cvxpy").fit(X, y, tasks=tasks)
 
 
 def test_prediction_in_chunks_matches(monkeypatch):
@@ -271,6 +345,7 @@ def test_pickle_round_trip_and_version_stamp(monkeypatch):
         (dict(task_similarity="copy"), "'task_similarity' parameter"),
         (dict(bias="none"), "'bias' parameter"),
         (dict(solver="libsvm"), "'solver' parameter"),
+        (dict(n_jobs=0), "'n_jobs' parameter"),  # as scikit-learn: 0 has no meaning
     ],
 )
 def test_bad_parameters_are_named(param, match):
@@ -296,3 +371,104 @@ def test_balanced_per_task_weighs_each_tasks_classes_equally():
     np.testing.assert_allclose(
         by_option.decision_function(X, tasks=tasks), by_weight.decision_function(X, tasks=tasks), atol=1e-8
     )
+
+
+def _small_problem(seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(40, 3)
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    "scale, params, svc_raises, match",
+    [
+        # Squares overflow: X.var() is inf and SVC's gamma 0 (then NaN duals).
+        (1e307, {}, True, r"X\.var\(\) overflows float64.*scale the features"),
+        # X.var() is subnormal, and 1 / (n_features * X.var()) overflows.
+        (1e-160, {}, True, r"gamma overflows float64.*variance underflows; scale the features"),
+        # Squares underflow: X.var() == 0, and SVC silently fits a constant model.
+        (1e-308, {}, False, r"X\.var\(\) underflows to 0.*constant model; scale the features"),
+        (1e10, dict(kernel="poly", degree=50, gamma=1.0), True,
+         r"'poly' kernel gave infinite or NaN values.*degree=50.*scale the features.*lower degree"),
+        (1e50, dict(kernel="poly", degree=10, gamma=1.0, coef0=1e300), True,
+         r"'poly' kernel gave infinite or NaN values.*coef0=1e\+300"),
+        (1e200, dict(kernel="linear"), True, r"'linear' kernel gave infinite or NaN values"),
+        (1e-308, dict(kernel="linear"), False, r"'linear' kernel is 0 for every pair.*underflow"),
+    ],
+)
+def test_extreme_values_are_refused_with_the_cause(scale, params, svc_raises, match):
+    X, y = _small_problem()
+    X = X * scale
+    with pytest.raises(ValueError, match=match):
+        MultiTaskKernelSVC(**params).fit(X, y)
+    # SVC on the same data: a ValueError ("The dual coefficients or intercepts
+    # are not finite ...") where it has one, a constant model otherwise.
+    with np.errstate(all="ignore"):  # SVC overflows computing X.var()
+        if svc_raises:
+            with pytest.raises(ValueError, match="not finite"):
+                SVC(**params).fit(X, y)
+        else:
+            assert len(np.unique(SVC(**params).fit(X, y).decision_function(X))) == 1
+
+
+def test_ordinary_small_or_constant_features_still_fit():
+    X, y = _small_problem()
+    # Small but representable: gamma='scale' makes the RBF kernel scale-free.
+    clf = MultiTaskKernelSVC().fit(X * 1e-100, y)
+    np.testing.assert_allclose(clf.decision_function(X * 1e-100), MultiTaskKernelSVC().fit(X, y).decision_function(X))
+    # Constant features: gamma='scale' falls back to 1.0 as SVC does.
+    constant = MultiTaskKernelSVC().fit(np.ones((10, 2)), np.arange(10) % 2)
+    assert constant._gamma == SVC().fit(np.ones((10, 2)), np.arange(10) % 2)._gamma == 1.0
+
+
+def test_overflowing_kernel_at_prediction_is_refused():
+    X, y = _small_problem()
+    clf = MultiTaskKernelSVC(kernel="poly", gamma=1.0).fit(X, y)
+    with pytest.raises(ValueError, match="'poly' kernel gave infinite or NaN values"):
+        clf.decision_function(X * 1e200)  # <x, z>^3 ~ 1e600
+
+
+def test_non_finite_dual_solution_raises_as_svc(monkeypatch):
+    X, y = _small_problem()
+
+    def broken(problem, **kwargs):
+        return DualSolution(np.full(len(problem.y), np.nan), np.zeros(1), 1, True)
+
+    monkeypatch.setattr(classes_module, "solve_smo", broken)
+    with pytest.raises(ValueError, match=r"^The dual coefficients or intercepts are not finite\. "
+                                         r"The input data may contain large values"):
+        MultiTaskKernelSVC().fit(X, y)
+
+
+def test_negative_class_weight_is_refused():
+    # The check is shared by every skmtl estimator, in skmtl._tasks.class_weight_per_row.
+    X, y, tasks = clustered_tasks(n_per_task=10)
+    with pytest.raises(ValueError, match="class_weight"):
+        MultiTaskKernelSVC(class_weight={0: -1.0}).fit(X, y, tasks=tasks)
+
+
+def test_predict_proba_without_probability_says_how_to_get_it():
+    X, y, tasks = clustered_tasks(n_per_task=20)
+    clf = MultiTaskKernelSVC().fit(X, y, tasks=tasks)
+    assert not hasattr(clf, "predict_proba") and not hasattr(clf, "predict_log_proba")
+    assert not hasattr(SVC(), "predict_proba")  # the same contract as SVC
+    for method in ("predict_proba", "predict_log_proba"):
+        with pytest.raises(
+            AttributeError,
+            match=rf"has no attribute '{method}': probabilities need probability=True.*"
+                  r"refit with probability=True.*or use decision_function",
+        ):
+            getattr(clf, method)(X, tasks=tasks)
+    # Switched on after a fit without it: not fitted for probabilities, and says so.
+    clf.set_params(probability=True)
+    with pytest.raises(NotFittedError, match="fitted with probability=False.*refit with probability=True"):
+        clf.predict_proba(X, tasks=tasks)
+    # The class still documents the methods.
+    assert "Platt scaling" in MultiTaskKernelSVC.predict_proba.__doc__
+
+
+def test_docstrings_give_the_benchmarked_cvxpy_slowdown():
+    # benchmarks/README.md: the cvxpy reference is 54x slower than SMO at n=4000.
+    for doc in (MultiTaskKernelSVC.__doc__, cvxpy_module.__doc__):
+        assert "about 50x slower" in doc
+        assert "300x" not in doc and "100x" not in doc

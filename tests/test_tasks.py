@@ -151,8 +151,72 @@ def test_malformed_task_ids(two_tasks, bad, match):
 def test_mixed_type_ids_are_a_clear_error(two_tasks):
     X, y, _ = two_tasks
     mixed = np.array([1, "a"] * 80, dtype=object)
-    with pytest.raises(TypeError, match="mutually comparable"):
+    with pytest.raises(ValueError, match="mixes task ids of different types"):
         MultiTaskKernelSVC().fit(X, y, tasks=mixed)
+
+
+@pytest.mark.parametrize("container", [list, lambda v: np.array(v, dtype=object), pd.Series])
+def test_ids_that_numpy_would_merge_are_refused(two_tasks, container):
+    """[1, '1'] would become ['1', '1']: one task where the user gave two."""
+    X, y, _ = two_tasks
+    ids = container([1, "1"] * 80)
+    with pytest.raises(ValueError, match="mixes task ids.*merged into one task"):
+        MultiTaskKernelSVC().fit(X, y, tasks=ids)
+
+
+def test_pandas_na_among_task_ids_is_a_missing_id(two_tasks):
+    X, y, tasks = two_tasks
+    ids = pd.array(list(tasks[:-1]) + [pd.NA], dtype="string")
+    with pytest.raises(ValueError, match="1 missing task id.*first at row 159"):
+        MultiTaskKernelSVC().fit(X, y, tasks=ids)
+    with pytest.raises(ValueError, match="1 missing task id"):
+        MultiTaskKernelSVC().fit(X, y, tasks=pd.Series(list(tasks[:-1]) + [pd.NA], dtype=object))
+
+
+def test_transformed_task_ids_are_refused_with_the_cause(two_tasks):
+    X, y, tasks = two_tasks
+    codes = (tasks == "south").astype(float)
+    scaled = codes * 0.5 - 0.25  # what a scaler makes of codes 0 and 1, up to its scale
+    with pytest.raises(ValueError, match="non-integer task ids such as -0.25.*transformed column.*FeatureTransformer"):
+        MultiTaskKernelSVC().fit(X, y, tasks=scaled)
+    assert MultiTaskKernelSVC().fit(X, y, tasks=codes).tasks_.tolist() == [0.0, 1.0]  # whole floats are ids
+
+
+@pytest.mark.parametrize("y_bad, message", [
+    (lambda y: np.where(np.arange(len(y)) == 3, None, y.astype(object)), "1 missing label.*first at row 3"),
+    (lambda y: [1 if v == "yes" else "1" for v in y], "mixes labels of different types"),
+    (lambda y: pd.Series(np.where(y == 1, "yes", "no")).where(np.arange(len(y)) != 5, pd.NA), "missing label"),
+])
+def test_missing_and_mixed_labels_are_named(two_tasks, y_bad, message):
+    X, y, tasks = two_tasks
+    with pytest.raises(ValueError, match=message):
+        MultiTaskKernelSVC().fit(X, y_bad(y), tasks=tasks)
+
+
+def test_integer_column_names_mean_names(two_tasks):
+    """task_column=0 on columns [1, 0, 2, 3] is the column named 0, as df[0]."""
+    X, y, tasks = two_tasks
+    codes = (tasks == "south").astype(int)
+    df = pd.DataFrame(np.column_stack([X[:, 0], codes, X[:, 1:]]), columns=[1, 0, 2, 3])
+    clf = MultiTaskKernelSVC(task_column=0).fit(df, y)
+    assert clf.tasks_.tolist() == [0, 1]
+    assert clf.support_vectors_.shape[1] == 3
+    with pytest.raises(ValueError, match="column names are integers.*ambiguous"):
+        MultiTaskKernelSVC(task_column=7).fit(df, y)
+
+
+def test_sparse_x_with_a_task_column(two_tasks):
+    import scipy.sparse as sp
+
+    X, y, tasks = two_tasks
+    codes = (tasks == "south").astype(float)
+    dense = np.column_stack([X, codes])
+    by_column = MultiTaskKernelSVC(task_column=-1).fit(sp.csr_matrix(dense), y)
+    by_keyword = MultiTaskKernelSVC().fit(X, y, tasks=codes)
+    np.testing.assert_allclose(
+        by_column.decision_function(sp.csc_matrix(dense)), by_keyword.decision_function(X, tasks=codes),
+        rtol=1e-8, atol=1e-10,
+    )
 
 
 @pytest.mark.filterwarnings("ignore:X does not have valid feature names")

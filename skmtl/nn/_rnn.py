@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
-from .._tasks import _as_task_ids
+from .._tasks import _as_task_ids, check_labels
 from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
@@ -198,6 +198,7 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
             X, _, y, codes = super()._training_inputs(X, y, tasks, first_pass)
             return self._rows_as_sequences(X, first_pass), None, y, codes
         X, lengths, ids = self._check_sequences(X, tasks, reset=first_pass)
+        check_labels(y)
         y = column_or_1d(y, warn=True)
         check_consistent_length(lengths, y)
         codes = self._fit_task_codes(ids, len(y)) if first_pass else self._known_task_codes(ids, len(y))

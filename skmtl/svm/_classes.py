@@ -3,33 +3,80 @@
 from __future__ import annotations
 
 import warnings
+from functools import update_wrapper, wraps
 from numbers import Integral, Real
+from types import MethodType
 
 import numpy as np
-from joblib import Parallel, delayed
+import scipy.sparse as sp
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight
 
+from .._memory import format_bytes
 from .._tasks import TaskDataMixin, class_weight_per_row
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, task_gram, task_kernel_product
-from ._kernels import KERNELS, check_gram_memory, input_kernel, resolve_gamma
+from ._kernels import (
+    GRAM_ADVICE,
+    KERNELS,
+    check_gram_memory,
+    check_kernel_not_underflowed,
+    gram_bytes,
+    input_kernel,
+    resolve_gamma,
+)
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
 from ._task_similarity import similarity_from_param, update_similarity
 
 _PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 MiB
 
+# The cvxpy reference's peak memory beyond the Gram matrix, in Gram matrices:
+# Q and its temporaries in NumPy, then cvxpy's canonicalised copies and
+# Clarabel's. Measured 17-20x at n = 500-2000 (peak RSS); 20 errs on the safe side.
+_CVXPY_GRAM_COPIES = 20
 
-def _probability_enabled(estimator) -> bool:
-    if not estimator.probability:
-        raise AttributeError("predict_proba is only available when probability=True")
-    return True
+_ACCEPT_SPARSE = ("csr", "csc")
+
+
+class _needs_probability:
+    """``sklearn.utils.metaestimators.available_if(probability)``, with a message.
+
+    As for SVC, the method does not exist (``hasattr`` is False, an
+    AttributeError) while ``probability=False``; the error says how to get
+    probabilities instead of only that the attribute is missing.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        update_wrapper(self, fn)
+
+    def _check(self, obj):
+        if not obj.probability:
+            raise AttributeError(
+                f"This {type(obj).__name__!r} has no attribute {self.fn.__name__!r}: "
+                "probabilities need probability=True when fitting (Platt scaling on an "
+                "internal cross-validation); refit with probability=True, e.g. "
+                "clf.set_params(probability=True).fit(X, y, tasks=tasks), or use "
+                "decision_function for uncalibrated scores."
+            )
+
+    def __get__(self, obj, owner=None):
+        if obj is not None:
+            self._check(obj)
+            return MethodType(self.fn, obj)
+
+        @wraps(self.fn)
+        def unbound(*args, **kwargs):
+            self._check(args[0])
+            return self.fn(*args, **kwargs)
+
+        return unbound
 
 
 class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
@@ -91,7 +138,9 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         Cap on solver steps per binary subproblem and solve; -1 for none.
     solver : {'auto', 'smo', 'cvxpy'}, default='auto'
         'auto' and 'smo' use the dedicated SMO solver; 'cvxpy' the reference
-        formulation (100-300x slower; needs a positive semi-definite kernel).
+        formulation (about 50x slower, see benchmarks/README.md; it also needs
+        about 20 times the Gram matrix's memory and a positive semi-definite
+        kernel).
     similarity_ridge : float in [0, 1], default=1e-3
         With 'learn': weight of the identity mixed into each Omega update.
         Keeps Omega well conditioned (its smallest eigenvalue is at least
@@ -102,7 +151,9 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         With 'learn': stop when Omega changes by less than this (relative
         Frobenius norm).
     n_jobs : int, default=None
-        Parallel jobs over the binary subproblems of a multi-class problem.
+        Parallel jobs over the binary subproblems of a multi-class problem;
+        None or 1 for none, -1 for all processors (0 is refused, as in
+        scikit-learn).
     random_state : int, RandomState instance or None, default=None
         Seeds the folds of the internal cross-validation of ``probability``.
     verbose : int, default=0
@@ -122,8 +173,9 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         The Omega used, rows and columns ordered like ``tasks_``.
     support_ : ndarray of shape (n_SV,)
         Indices of the support vectors in the training data, grouped by task.
-    support_vectors_ : ndarray of shape (n_SV, n_features)
-        Support vectors (features only, without the task column).
+    support_vectors_ : ndarray or sparse matrix of shape (n_SV, n_features)
+        Support vectors (features only, without the task column); a CSR
+        matrix when fitted on sparse ``X``, as in SVC.
     dual_coef_ : ndarray of shape (n_subproblems, n_SV)
         ``y_i * alpha_i`` of each support vector in each binary subproblem,
         with ``y_i = +1`` for the subproblem's positive class.
@@ -186,7 +238,12 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
         "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
         "similarity_tol": [Interval(Real, 0, None, closed="left")],
-        "n_jobs": [None, Integral],
+        # As scikit-learn's n_jobs: None or a non-zero int (0 has no meaning).
+        "n_jobs": [
+            None,
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -241,8 +298,10 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training rows, with the task column when ``task_column`` is set.
+            A sparse X (CSR or CSC) is never densified: its kernels are
+            computed from sparse dot products.
         y : array-like of shape (n_samples,)
             Class labels.
         tasks : array-like of shape (n_samples,), default=None
@@ -256,7 +315,11 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         self : MultiTaskKernelSVC
             The fitted estimator.
         """
-        X, y, codes = self._validate_fit_data(X, y, tasks, dtype=np.float64)
+        X, y, codes = self._validate_fit_data(
+            X, y, tasks, dtype=np.float64, accept_sparse=_ACCEPT_SPARSE
+        )
+        if sp.issparse(X):
+            X = X.tocsr()  # rows are what the kernels and the support vectors take
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         y = self._encode_labels(y, codes, sample_weight)
         learn = isinstance(self.task_similarity, str)  # 'learn' is the only string
@@ -269,11 +332,19 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         X, y, codes, sample_weight = X[order], y[order], codes[order], sample_weight[order]
         starts = np.searchsorted(codes, np.arange(self.n_tasks_ + 1))
 
-        self._gamma = resolve_gamma(self.gamma, X)
-        check_gram_memory(X.shape[0], X.shape[0])
-        K = self._kernel(X, X)
-
+        # Every check on the parameters and the data before the Gram matrix.
         row_weight = class_weight_per_row(self.class_weight, self.classes_, codes, y)
+        n_problems = 1 if n_classes == 2 else n_classes
+        splits = self._platt_splits(codes, y) if self.probability else None
+        self._check_fit_memory(X.shape[0], n_problems, splits)
+        # gamma='scale' reads the variance of X: only where the kernel uses gamma,
+        # so that linear and callable kernels are not refused over it.
+        uses_gamma = self.kernel in ("rbf", "poly", "sigmoid")
+        self._gamma = resolve_gamma(self.gamma, X) if uses_gamma else 1.0
+        K = self._kernel(X, X)
+        if self.kernel in ("linear", "poly", "sigmoid"):
+            check_kernel_not_underflowed(K, X, self.kernel)
+
         upper = self.C * sample_weight * row_weight
         # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
         positives = [1] if n_classes == 2 else range(n_classes)
@@ -290,14 +361,60 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
 
         is_support = np.any(alphas > 0, axis=0)
         self.support_ = order[is_support]
-        self.support_vectors_ = X[is_support]
+        self.support_vectors_ = X[np.flatnonzero(is_support)]
         self.dual_coef_ = (alphas * labels)[:, is_support]
         self._support_starts = np.searchsorted(codes[is_support], np.arange(self.n_tasks_ + 1))
         self.intercept_ = intercepts if self.bias == "per_task" else intercepts[:, 0]
 
         if self.probability:
-            self._fit_platt(K, starts, codes, y, labels, upper)
+            self._fit_platt(K, splits, codes, labels, upper)
         return self
+
+    def _n_concurrent(self, n_problems):
+        """How many binary subproblems are solved at the same time."""
+        if n_problems == 1 or self.n_jobs in (None, 1):
+            return 1
+        return max(1, min(n_problems, effective_n_jobs(self.n_jobs)))
+
+    def _check_fit_memory(self, n, n_problems, splits):
+        """Refuse, before allocating anything large, a fit that would not fit in memory.
+
+        Live at once: the n x n Gram matrix; with ``n_jobs`` over several
+        subproblems, joblib's memory-mapped copy of each matrix the workers
+        get; with solver='cvxpy', the reference's own copies (see
+        ``_CVXPY_GRAM_COPIES``) per concurrent solve; with probability=True,
+        during each fold the fold's train x train Gram copy (with its solver
+        copies), then its test x train copy.
+        """
+        concurrent = self._n_concurrent(n_problems)
+        shared = 1 if concurrent > 1 else 0  # joblib memmaps each large input once
+        cvxpy = _CVXPY_GRAM_COPIES * concurrent if self.solver == "cvxpy" else 0
+        extra, parts = gram_bytes(n, n) * (shared + cvxpy), []
+        if cvxpy:
+            parts.append(f"the cvxpy reference solver's copies of it ({format_bytes(extra)})")
+        elif shared:
+            parts.append(f"joblib's copy of it for n_jobs={self.n_jobs} ({format_bytes(extra)})")
+        if splits is not None:
+            fold_peak = max(
+                max(gram_bytes(len(train), len(train)) * (1 + shared + cvxpy),
+                    gram_bytes(len(test), len(train)))
+                for train, test in splits
+            )
+            parts.append(
+                f"the probability calibration's per-fold Gram copies ({len(splits)} folds, "
+                f"{format_bytes(fold_peak)} live at once)"
+            )
+            extra = max(extra, fold_peak)
+        advice = GRAM_ADVICE
+        if self.solver == "cvxpy":
+            advice = ("Use solver='auto' (the SMO solver needs only the Gram matrix), or "
+                      + advice[0].lower() + advice[1:])
+        if self.probability:
+            advice = ("Fit with probability=False (decision_function needs no calibration "
+                      "folds), or " + advice[0].lower() + advice[1:])
+        if shared and self.solver != "cvxpy":
+            advice = f"Use n_jobs=None (no copy for the workers), or {advice[0].lower()}{advice[1:]}"
+        check_gram_memory(n, n, extra_bytes=extra, extra_what=" and ".join(parts), advice=advice)
 
     def _kernel(self, X, Z):
         return input_kernel(
@@ -318,17 +435,21 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
             solutions = Parallel(n_jobs=self.n_jobs)(
                 delayed(solve)(p, alpha0=a, **options) for p, a in zip(problems, warm)
             )
+        alphas = np.array([s.alpha for s in solutions])
+        intercepts = np.array([s.intercept for s in solutions])
+        if not (np.all(np.isfinite(alphas)) and np.all(np.isfinite(intercepts))):
+            # libsvm's words, as SVC raises them.
+            raise ValueError(
+                "The dual coefficients or intercepts are not finite. The input data may "
+                "contain large values and need to be preprocessed."
+            )
         if not all(s.converged for s in solutions):
             warnings.warn(
                 f"The SMO solver stopped at max_iter={self.max_iter} before reaching "
                 f"tol={self.tol}; raise max_iter, or scale the features (StandardScaler).",
                 ConvergenceWarning,
             )
-        return (
-            np.array([s.alpha for s in solutions]),
-            np.array([s.intercept for s in solutions]),
-            np.array([s.n_iter for s in solutions]),
-        )
+        return alphas, intercepts, np.array([s.n_iter for s in solutions])
 
     def _learn_similarity(self, K, starts, labels, upper):
         """Alternate dual solves and MTRL updates of Omega; return Omega and warm alphas."""
@@ -358,17 +479,20 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
             )
         return omega, alphas, n_iter
 
-    def _fit_platt(self, K, starts, codes, y, labels, upper):
-        """Platt scaling on out-of-fold decision values, with Omega held fixed."""
+    def _platt_splits(self, codes, y):
+        """The internal cross-validation folds of probability=True, stratified by task and label."""
         strata = codes * len(self.classes_) + y
         n_splits = int(np.clip(np.bincount(strata).max(), 2, 5))
         folds = StratifiedKFold(n_splits, shuffle=True, random_state=check_random_state(self.random_state))
-        decision = np.zeros(labels.shape)
-        n_tasks = self.n_tasks_
         with warnings.catch_warnings():
             # Small (task, label) strata cannot be in every fold; that is fine here.
             warnings.filterwarnings("ignore", message="The least populated class")
-            splits = list(folds.split(np.zeros(len(y)), strata))
+            return list(folds.split(np.zeros(len(y)), strata))
+
+    def _fit_platt(self, K, splits, codes, labels, upper):
+        """Platt scaling on out-of-fold decision values, with Omega held fixed."""
+        decision = np.zeros(labels.shape)
+        n_tasks = self.n_tasks_
         for train, test in splits:
             train_starts = np.searchsorted(codes[train], np.arange(n_tasks + 1))
             alphas, intercepts, _ = self._solve(
@@ -385,6 +509,13 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         self.probA_, self.probB_ = (np.array(p) for p in zip(*params))
 
     # ------------------------------------------------------------- predict
+
+    def _validate_predict_input(self, X, tasks):
+        """Features (dense, or sparse CSR) and task codes of rows to predict."""
+        X, codes = self._validate_predict_data(
+            X, tasks, dtype=np.float64, accept_sparse=_ACCEPT_SPARSE
+        )
+        return (X.tocsr() if sp.issparse(X) else X), codes
 
     def _decision(self, X, codes):
         """Scores of every binary subproblem, shape (n_samples, n_subproblems)."""
@@ -408,8 +539,9 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the task column when ``task_column`` is set.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set;
+            dense or sparse (CSR or CSC), whichever ``X`` was in fit.
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
 
@@ -420,7 +552,7 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
             one-vs-rest score per class in ``classes_`` (raw, also for labels
             a task never had).
         """
-        X, codes = self._validate_predict_data(X, tasks, dtype=np.float64)
+        X, codes = self._validate_predict_input(X, tasks)
         scores = self._decision(X, codes)
         return scores[:, 0] if len(self.classes_) == 2 else scores
 
@@ -429,8 +561,9 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to classify, with the task column when ``task_column`` is set.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify, with the task column when ``task_column`` is set;
+            dense or sparse (CSR or CSC), whichever ``X`` was in fit.
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
 
@@ -439,21 +572,22 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``, each among the labels of its row's task.
         """
-        X, codes = self._validate_predict_data(X, tasks, dtype=np.float64)
+        X, codes = self._validate_predict_input(X, tasks)
         scores = self._decision(X, codes)
         if len(self.classes_) == 2:
             return self.classes_[(scores[:, 0] > 0).astype(int)]
         scores[~self._task_class_mask[codes]] = -np.inf
         return self.classes_[np.argmax(scores, axis=1)]
 
-    @available_if(_probability_enabled)
+    @_needs_probability
     def predict_proba(self, X, tasks=None):
         """Class probabilities from Platt scaling (needs ``probability=True``).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the task column when ``task_column`` is set.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set;
+            dense or sparse (CSR or CSC), whichever ``X`` was in fit.
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
 
@@ -462,7 +596,13 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; zero for labels a row's task never had.
         """
-        X, codes = self._validate_predict_data(X, tasks, dtype=np.float64)
+        X, codes = self._validate_predict_input(X, tasks)
+        if not hasattr(self, "probA_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} was fitted with probability=False, so it has no "
+                "probability calibration; refit with probability=True, or use "
+                "decision_function for uncalibrated scores."
+            )
         positive = apply_sigmoid(self._decision(X, codes), self.probA_, self.probB_)
         if len(self.classes_) == 2:
             return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
@@ -472,14 +612,15 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         uniform = mask / mask.sum(axis=1, keepdims=True)
         return np.where(total > 0, positive / np.where(total > 0, total, 1.0), uniform)
 
-    @available_if(_probability_enabled)
+    @_needs_probability
     def predict_log_proba(self, X, tasks=None):
         """Log of :meth:`predict_proba`.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the task column when ``task_column`` is set.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score, with the task column when ``task_column`` is set;
+            dense or sparse (CSR or CSC), whichever ``X`` was in fit.
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
 
@@ -489,6 +630,11 @@ class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X, tasks=tasks))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR / CSC, as SVC
+        return tags
 
     def _single_task_counterpart(self):
         """The single-task model this one generalises: an SVC with the same settings.

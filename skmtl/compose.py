@@ -1,0 +1,229 @@
+"""Preprocess the features of long-form data without touching its task column.
+
+A scaler placed before a multi-task estimator in a ``Pipeline`` sees the task
+column as one more feature: it standardises integer task ids into
+``-1.22, 0.0, 1.22`` (and the estimator would learn on those) or fails on
+text ids. :class:`FeatureTransformer` wraps any transformer so that it fits
+and transforms the feature columns only, and hands the task column on
+unchanged, where the next step's ``task_column`` finds it.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._tasks import _locate_task_column, _split_task_column
+
+__all__ = ["FeatureTransformer"]
+
+
+class FeatureTransformer(TransformerMixin, BaseEstimator):
+    """Apply a transformer to the features and pass the task column through.
+
+    The task column keeps its name (DataFrame input) or its index (array
+    input: index ``i >= 0`` stays column ``i`` of the output, ``-k`` stays the
+    ``k``-th from the end), so the multi-task estimator after it takes the
+    same ``task_column``.
+
+    Parameters
+    ----------
+    transformer : transformer
+        Fitted on the features alone (the columns other than the task
+        column), e.g. ``StandardScaler()`` or a ``Pipeline`` of
+        transformers. It is cloned.
+    task_column : int or str
+        The column of ``X`` holding the task ids: a name with a DataFrame,
+        else an index.
+
+    Attributes
+    ----------
+    transformer_ : transformer
+        The fitted clone of ``transformer``.
+    n_features_in_ : int
+        Columns of ``X`` in fit, task column included.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` in fit, when it is a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmtl import MultiTaskKernelSVC
+    >>> from skmtl.compose import FeatureTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.column_stack([rng.randn(60, 2) * [1, 100], np.repeat([0, 1, 2], 20)])
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> model = make_pipeline(
+    ...     FeatureTransformer(StandardScaler(), task_column=2),
+    ...     MultiTaskKernelSVC(task_column=2),
+    ... ).fit(X, y)
+    >>> model[-1].tasks_          # the ids as they were, not standardised
+    array([0., 1., 2.])
+    >>> model[0].transform(X[:2]).round(2)
+    array([[1.58, 0.2 , 0.  ],
+           [0.85, 2.01, 0.  ]])
+    """
+
+    _parameter_constraints: dict = {
+        "transformer": [HasMethods(["fit", "transform"])],
+        "task_column": [Integral, str],
+    }
+
+    def __init__(self, transformer, *, task_column):
+        self.transformer = transformer
+        self.task_column = task_column
+
+    def fit(self, X, y=None, **fit_params):
+        """Fit the transformer on the feature columns of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data, task column included.
+        y : array-like of shape (n_samples,), default=None
+            Passed to the transformer's ``fit``.
+        **fit_params : dict
+            Passed to the transformer's ``fit``.
+
+        Returns
+        -------
+        self : object
+        """
+        self.fit_transform(X, y, **fit_params)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit the transformer on the features and return them transformed, task column included.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data, task column included.
+        y : array-like of shape (n_samples,), default=None
+            Passed to the transformer's ``fit_transform``.
+        **fit_params : dict
+            Passed to the transformer's ``fit_transform``.
+
+        Returns
+        -------
+        X_out : ndarray, sparse matrix or DataFrame
+            The transformed features with the task column in its place.
+        """
+        self._validate_params()
+        X = self._check(X, reset=True)
+        features, ids, position, frame = self._split(X)
+        self.transformer_ = clone(self.transformer)
+        if frame is not None and hasattr(self.transformer_, "set_output"):
+            self.transformer_.set_output(transform="pandas")
+        out = self.transformer_.fit_transform(features, y, **fit_params)
+        return self._join(out, ids, position, frame)
+
+    def transform(self, X):
+        """Transform the features of ``X``; the task column passes through.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data, task column included.
+
+        Returns
+        -------
+        X_out : ndarray, sparse matrix or DataFrame
+            The transformed features with the task column in its place.
+        """
+        check_is_fitted(self)
+        X = self._check(X, reset=False)
+        features, ids, position, frame = self._split(X)
+        return self._join(self.transformer_.transform(features), ids, position, frame)
+
+    def _check(self, X, reset):
+        """X as a DataFrame, a CSR/CSC matrix or a 2-D array of any dtype; set or check its columns."""
+        if not hasattr(X, "iloc"):
+            X = check_array(X, accept_sparse=("csr", "csc"), dtype=None, ensure_all_finite=False)
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        if X.shape[1] < 2:
+            raise ValueError(
+                f"X has {X.shape[1]} column(s), the task column among them: 0 feature(s) to "
+                "transform, while a minimum of 1 feature(s) besides the task column is required."
+            )
+        return X
+
+    def _split(self, X):
+        position, ids, located = _locate_task_column(X, self.task_column)
+        if hasattr(located, "iloc"):
+            return located.drop(columns=located.columns[position]), ids, position, located
+        features, ids = _split_task_column(located, self.task_column, {"accept_sparse": True, "dtype": None, "ensure_all_finite": False})
+        return features, ids, position, None
+
+    def _join(self, out, ids, position, frame):
+        """Put the task column back where the next step's ``task_column`` looks for it."""
+        if frame is not None:
+            import pandas as pd
+
+            if not hasattr(out, "iloc"):
+                out = pd.DataFrame(out, index=frame.index, columns=self._out_names(out.shape[1]))
+            out = out.copy()
+            out.insert(min(position, out.shape[1]), frame.columns[position], frame.iloc[:, position])
+            return out
+        n_out = out.shape[1]
+        # The index the task column had: i >= 0 stays i, -k stays k-th from the end.
+        given = self.task_column
+        at = given if given >= 0 else n_out + 1 + given
+        if not 0 <= at <= n_out:
+            raise ValueError(
+                f"The transformer returns {n_out} feature columns, too few to put the task "
+                f"column back at index {given}; use task_column=-1 (the last column)."
+            )
+        ids = np.asarray(ids)
+        if sp.issparse(out):
+            column = sp.csr_matrix(ids.astype(out.dtype).reshape(-1, 1))
+            return sp.hstack([out[:, :at], column, out[:, at:]], format=out.format)
+        out = np.asarray(out)
+        dtype = np.result_type(out.dtype, ids.dtype) if ids.dtype.kind in "biuf" else object
+        return np.column_stack([out[:, :at].astype(dtype), ids.astype(dtype), out[:, at:].astype(dtype)])
+
+    def _out_names(self, n_out):
+        try:
+            return list(self.transformer_.get_feature_names_out())
+        except (AttributeError, ValueError, TypeError):
+            return [f"x{k}" for k in range(n_out)]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the transformer's, and the task column's.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Unused; the names come from fit.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        names = list(self.transformer_.get_feature_names_out())
+        if hasattr(self, "feature_names_in_"):
+            position = list(self.feature_names_in_).index(self.task_column) if isinstance(
+                self.task_column, str
+            ) else self.task_column % self.n_features_in_
+            names.insert(min(position, len(names)), self.feature_names_in_[position])
+        else:
+            given = self.task_column
+            names.insert(given if given >= 0 else len(names) + 1 + given, f"x{given % self.n_features_in_}")
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.transformer).input_tags
+        tags.input_tags.sparse = inner.sparse
+        tags.input_tags.allow_nan = inner.allow_nan
+        tags.input_tags.string = True  # text task ids
+        return tags
