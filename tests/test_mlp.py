@@ -33,15 +33,19 @@ def _quiet(estimator, *args, **kwargs):
         return estimator.fit(*args, **kwargs)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("binary", [False, True])
-def test_one_task_with_sgd_in_float64_is_mlpclassifier(digits, binary):
-    # Same initial weights, same shuffles, same update rule: the same model.
+def test_one_task_with_sgd_in_float64_is_mlpclassifier(digits, binary, early_stopping):
+    # Same initial weights, same shuffles, same validation split (stratified
+    # for two classes only), same update rule: the same model.
     X, y = digits
     y = (y > 4).astype(int) if binary else y
-    params = dict(hidden_layer_sizes=(20, 10), solver="sgd", learning_rate_init=0.05, max_iter=8, random_state=3)
+    params = dict(hidden_layer_sizes=(20, 10), solver="sgd", learning_rate_init=0.05, max_iter=8, random_state=3,
+                  early_stopping=early_stopping, n_iter_no_change=2)
     theirs = _quiet(MLPClassifier(**params), X, y)
     ours = _quiet(SharedMLPClassifier(**params, dtype="float64"), X, y)
     assert ours.n_iter_ == theirs.n_iter_ and ours.t_ == theirs.t_
+    assert ours.validation_scores_ == theirs.validation_scores_
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)
     for mine, reference in zip(ours.coefs_ + ours.task_coefs_[0], theirs.coefs_):
         np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
@@ -172,8 +176,64 @@ def test_warm_start_continues_and_needs_the_same_classes(multitask):
     before = clf.coefs_[0].copy()
     _quiet(clf, X, y, tasks=tasks)
     assert len(clf.loss_curve_) == 10 and not np.array_equal(before, clf.coefs_[0])
-    with pytest.raises(ValueError, match="warm_start needs the same classes"):
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same classes"):
         clf.fit(X, y + 5, tasks=tasks)
+    # A subset of the classes is refused too, as MLPClassifier refuses it.
+    with pytest.raises(ValueError, match=r"warm_start can only be used.*Previously got \[0 1\], `y` has \[1\]"):
+        clf.fit(X[y == 1], y[y == 1], tasks=tasks[y == 1])
+
+
+def test_partial_fit_refuses_other_classes_than_the_first_call(multitask):
+    X, y, tasks = multitask
+    clf = SharedMLPClassifier((8,), random_state=0).partial_fit(X, y, tasks=tasks, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"`classes=\[1, 2\]` is not the same as on the first call"):
+        clf.partial_fit(X, y + 1, tasks=tasks, classes=[1, 2])
+    clf.partial_fit(X, y, tasks=tasks, classes=[1, 0])  # the same classes, in any order
+
+
+@pytest.mark.parametrize("param, value", [
+    ("hidden_layer_sizes", (0,)), ("hidden_layer_sizes", (8, 0)), ("hidden_layer_sizes", (-1,)),
+    ("hidden_layer_sizes", (2.5,)), ("hidden_layer_sizes", ()), ("task_hidden_layer_sizes", (0,)),
+    ("task_hidden_layer_sizes", 0), ("task_hidden_layer_sizes", (4, -2)),
+])
+def test_layers_of_no_width_are_refused(multitask, param, value):
+    """A layer of width 0 passes nothing on: every prediction would be a constant."""
+    X, y, tasks = multitask
+    with pytest.raises(ValueError, match=rf"{param}.*(positive integer|range \[1, inf\))"):
+        SharedMLPClassifier(**{param: value}, max_iter=2).fit(X, y, tasks=tasks)
+
+
+def test_a_diverging_run_names_the_learning_rate(multitask):
+    X, y, tasks = multitask
+    with pytest.warns(ConvergenceWarning, match=r"diverged.*learning_rate_init \(now 1e\+06\)"):
+        SharedMLPClassifier((8,), learning_rate_init=1e6, max_iter=20, random_state=0).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match=r"loss became nan.*diverged.*learning_rate_init"):
+        SharedMLPClassifier((8,), solver="sgd", learning_rate_init=1e6, max_iter=20, random_state=0).fit(
+            X, y, tasks=tasks
+        )
+
+
+def test_sample_weight_overflowing_float32_is_named(multitask):
+    X, y, tasks = multitask
+    weight = np.ones(len(y))
+    weight[0] = 1e39
+    with pytest.raises(ValueError, match="sample_weight .*too large for dtype='float32'"):
+        SharedMLPClassifier((8,), max_iter=2).fit(X, y, tasks=tasks, sample_weight=weight)
+    SharedMLPClassifier((8,), max_iter=2, dtype="float64").fit(X, y, tasks=tasks, sample_weight=weight)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_early_stopping_on_small_tasks(n_classes):
+    """Too few rows to stratify by task and class: by task, else not at all; never a crash."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(24, 3)
+    tasks = np.repeat(["a", "b", "c", "d"], 6)
+    y = np.tile(np.arange(n_classes), 24 // n_classes)
+    clf = _quiet(SharedMLPClassifier((4,), early_stopping=True, max_iter=3, random_state=0), X, y, tasks=tasks)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    with pytest.raises(ValueError, match="without training rows.*validation_fraction"):
+        _quiet(SharedMLPClassifier((4,), early_stopping=True, validation_fraction=0.9, random_state=0),
+               X, y, tasks=tasks)
 
 
 def test_early_stopping_keeps_the_best_weights(multitask):
@@ -255,7 +315,7 @@ def test_bad_input_gets_a_clear_error(multitask):
     one_class = np.where(tasks == tasks[0], 0, y)
     with pytest.raises(ValueError, match="single class"):
         SharedMLPClassifier().fit(X, one_class, tasks=tasks)
-    with pytest.raises(ValueError, match="at least one layer"):
+    with pytest.raises(ValueError, match="at least one positive integer"):
         SharedMLPClassifier(hidden_layer_sizes=()).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="needs backend='torch'"):
         SharedMLPClassifier(device="cuda").fit(X, y, tasks=tasks)
@@ -265,7 +325,7 @@ def test_bad_input_gets_a_clear_error(multitask):
         SharedMLPClassifier().partial_fit(X, y + 0.5, tasks=tasks, classes=[0, 1])
     with pytest.raises(ValueError, match="too large for dtype='float32'"):
         SharedMLPClassifier().fit(X * 1e300, y, tasks=tasks)
-    with pytest.raises(ValueError, match="non-finite parameter weights"):
+    with pytest.raises(ValueError, match="loss became nan.*learning_rate_init"):
         _quiet(SharedMLPClassifier((4,), learning_rate_init=1e30, solver="sgd", max_iter=3), X, y, tasks=tasks)
 
 

@@ -50,10 +50,16 @@ def test_variable_length_sequences_read_their_last_real_step():
     y = np.array([int(s[-1, 0] > 0) for s in X])  # the answer sits at each sequence's end
     clf = _fit(SharedRNNClassifier(hidden_size=16, learning_rate_init=0.01, max_iter=60, random_state=0), X, y)
     assert clf.score(X, y) > 0.9
-    # Padding a sequence with more steps changes nothing: its end is where it was.
-    padded = np.zeros((1, 12, 1))
-    padded[0, : lengths[0]] = X[0]
-    assert clf.predict_proba(X[:1])[0] == pytest.approx(clf.predict_proba([X[0]])[0])
+    # In a ragged batch a short sequence is padded to the longest one inside;
+    # the padding is masked, so its answer is the one it gets alone.
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    assert lengths[short] < lengths[long]
+    alone = clf.predict_proba([X[short]])[0]
+    np.testing.assert_allclose(clf.predict_proba([X[short], X[long]])[0], alone, rtol=1e-12)
+    # Read as real steps, the same zeros would change it: the mask is what keeps it.
+    padded = np.zeros((1, lengths[long], 1))
+    padded[0, : lengths[short]] = X[short]
+    assert np.abs(clf.predict_proba(padded)[0] - alone).max() > 1e-3
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
@@ -190,3 +196,35 @@ def test_partial_fit_and_early_stopping_on_ragged_sequences(sequences):
                                        learning_rate_init=0.01, random_state=0), ragged, y, tasks=tasks)
     assert len(stopped.validation_scores_) == stopped.n_iter_ < 200
     assert stopped.best_validation_score_ == max(stopped.validation_scores_)
+
+
+def test_a_list_of_1d_sequences_says_each_must_be_2d():
+    rng = np.random.RandomState(0)
+    X = [rng.randn(n) for n in (3, 5, 4, 6)]
+    with pytest.raises(ValueError, match=r"list of 1-D sequences.*2-D array \(n_steps, n_features\)"):
+        SharedRNNClassifier(max_iter=2).fit(X, [0, 1, 0, 1])
+    clf = _fit(SharedRNNClassifier(hidden_size=4, max_iter=2), [np.reshape(s, (-1, 1)) for s in X], [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="list of 1-D sequences"):
+        clf.predict(X)
+
+
+def test_sequences_too_long_for_memory_are_refused_up_front(monkeypatch):
+    """The activations of a batch are counted before the first epoch, not after minutes."""
+    from skmtl import _memory
+
+    monkeypatch.setattr(_memory, "tightest_memory_limit", lambda: _memory.MemoryLimit(2**30, "test limit"))
+    X = np.zeros((8, 5000, 1), np.float32)
+    with pytest.raises(MemoryError, match=r"training of 8 sequences of 5000 steps.*batch_size"):
+        SharedRNNClassifier(hidden_size=2048, max_iter=1).fit(X, [0, 1] * 4)
+
+
+def test_prediction_runs_in_chunks_with_the_same_answer(monkeypatch):
+    from skmtl.nn import _rnn
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(50, 6, 2), np.tile([0, 1], 25)
+    clf = _fit(SharedRNNClassifier(hidden_size=8, max_iter=3, random_state=0), X, y)
+    whole = clf.predict_proba(X)
+    monkeypatch.setattr(_rnn, "_PREDICTION_CHUNK_BYTES", clf._activation_bytes(7, 6, 8))
+    assert clf._prediction_rows(X) == 7
+    np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)  # BLAS blocks rows differently

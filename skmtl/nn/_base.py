@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
@@ -30,6 +30,20 @@ from ._training import TrainingSet, train
 from ._weighting import GRADIENT_METHODS, LOSS_WEIGHTINGS, WEIGHTINGS
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def layer_sizes(value, name: str, allow_empty: bool) -> tuple:
+    """``value`` (one int or a sequence of ints) as a tuple of positive layer widths.
+
+    A width of 0 would pass nothing on, and every prediction would be a
+    constant; MLPClassifier refuses it too.
+    """
+    sizes = list(value) if hasattr(value, "__iter__") else [value]
+    bad = [s for s in sizes if isinstance(s, (bool, np.bool_)) or not isinstance(s, Integral) or s <= 0]
+    if bad or (not sizes and not allow_empty):
+        need = "positive integers" if allow_empty else "at least one positive integer"
+        raise ValueError(f"{name} must hold {need}, the units of each layer; got {value!r}.")
+    return tuple(int(s) for s in sizes)
 
 
 class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
@@ -91,6 +105,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
             raise ValueError(
                 f"device={self.device!r} needs backend='torch'; the numpy backend runs on the CPU."
             )
+        self._tower_sizes()  # refuses widths of 0
 
     # ------------------------------------------------------------------ fit
 
@@ -142,6 +157,12 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         """
         if not hasattr(self, "task_coefs_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
+        if hasattr(self, "task_coefs_") and classes is not None:
+            if not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"`classes={list(classes)!r}` is not the same as on the first call to "
+                    f"partial_fit, which gave {self.classes_}; pass the same classes, or none."
+                )
         return self._fit(X, y, tasks, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, tasks, sample_weight, incremental, classes=None):
@@ -165,11 +186,19 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
             y = self._encode_fit_labels(y, codes, sample_weight, classes)
             self._initialize(X, dtype)
         else:
-            y = self._encode_more_labels(y, codes, warm_start=not incremental)
+            y = self._encode_more_labels(y, codes, warm_start=self.warm_start)
         if self._optimizer is None or not incremental:
             self._optimizer = self._make_optimizer(self._params, self._flat_params)
 
         row_weight = sample_weight * class_weight_per_row(self.class_weight, self.classes_, codes, y)
+        with np.errstate(over="ignore"):
+            too_large = not np.isfinite(row_weight.astype(dtype)).all()
+        if too_large:
+            raise ValueError(
+                f"sample_weight (times class_weight) has values too large for dtype={self.dtype!r} "
+                "(they overflow to inf); rescale the weights (e.g. divide them by their mean) "
+                "or use dtype='float64'."
+            )
         if first_pass:
             self._task_weight_vector = self._resolve_task_weights(codes, row_weight)
         local = self._local_class[codes, y]
@@ -231,11 +260,15 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         index = np.searchsorted(self.classes_, y)
         index = np.minimum(index, len(self.classes_) - 1)
         unknown = self.classes_[index] != y
+        if warm_start and (np.any(unknown) or len(np.unique(index)) != len(self.classes_)):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {np.unique(y)}."
+            )
         if np.any(unknown):
             raise ValueError(
                 f"`y` has labels not seen in the first fit: {np.unique(y[unknown])}; "
                 f"the model knows {self.classes_}."
-                + (" warm_start needs the same classes as before." if warm_start else "")
             )
         outside = self._local_class[codes, index] < 0
         if np.any(outside):
@@ -259,6 +292,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         self._weighting = WEIGHTINGS[self.loss_weighting](self.n_tasks_, self._make_optimizer)
         self.t_ = 0
         self.n_iter_ = 0
+        self._initial_loss = None  # the first batch's, before any step (see _training)
         self.loss_curve_ = []
         self.task_loss_curves_ = {plain_id(task): [] for task in self.tasks_}
         self.task_weight_history_ = np.empty((0, self.n_tasks_))
@@ -301,8 +335,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
             self._bind_params(self._params)
 
     def _tower_sizes(self):
-        sizes = self.task_hidden_layer_sizes
-        return tuple(sizes) if hasattr(sizes, "__iter__") else (sizes,)
+        return layer_sizes(self.task_hidden_layer_sizes, "task_hidden_layer_sizes", allow_empty=True)
 
     def _make_optimizer(self, params, flat=None):
         decayed = [is_weight(p) for p in params]
@@ -347,14 +380,21 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         return weights
 
     def _split_validation(self, data, y):
-        """Hold out ``validation_fraction`` of the rows, stratified by task and class."""
-        cells = data.codes * len(self.classes_) + y
-        counts = np.bincount(cells)
-        strata = np.where(counts[cells] >= 2, cells, -1 - data.codes)  # rare cells: by task
-        if np.min(np.unique(strata, return_counts=True)[1]) < 2:
-            strata = None
+        """Hold out ``validation_fraction`` of the rows.
+
+        With one task the split is MLPClassifier's: stratified by class for
+        two classes, not stratified for more. With several tasks it is
+        stratified by task and class, or by task alone where the classes are
+        too rare for that, or not at all where even the tasks are.
+        """
+        n_samples = len(data.codes)
+        if self.n_tasks_ == 1:
+            strata = y if len(self.classes_) == 2 else None
+        else:
+            n_test = int(np.ceil(self.validation_fraction * n_samples))
+            strata = self._validation_strata(data.codes, y, max_strata=min(n_test, n_samples - n_test))
         train_rows, val_rows = train_test_split(
-            np.arange(len(cells)),
+            np.arange(n_samples),
             random_state=self._random_state,
             test_size=self.validation_fraction,
             stratify=strata,
@@ -376,14 +416,35 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         )
         return data.pick(train_rows), validation
 
+    def _validation_strata(self, codes, y, max_strata):
+        """Task x class cells (rare cells merged into their task), else tasks, else None."""
+        cells = codes * len(self.classes_) + y
+        counts = np.bincount(cells)
+        for strata in (np.where(counts[cells] >= 2, cells, -1 - codes), codes):
+            sizes = np.unique(strata, return_counts=True)[1]
+            if sizes.min() >= 2 and len(sizes) <= max_strata:
+                return strata
+        return None
+
     # ------------------------------------------------------------ predict
 
+    def _prediction_rows(self, X):
+        """Rows to predict at once: all of them, unless a trunk's activations say otherwise."""
+        return max(X.shape[0], 1)
+
     def _proba(self, X, codes, lengths=None):
-        """Class probabilities in ``classes_`` order, computed in float64."""
-        net = self._network
+        """Class probabilities in ``classes_`` order, computed in float64, in chunks of rows."""
         params = [Tensor(p.astype(np.float64)) for p in self._params]
+        proba = np.zeros((X.shape[0], len(self.classes_)))
+        for rows in gen_batches(X.shape[0], self._prediction_rows(X)):
+            chunk_lengths = None if lengths is None else lengths[rows]
+            proba[rows] = self._proba_rows(params, X[rows], codes[rows], chunk_lengths)
+        return proba
+
+    def _proba_rows(self, params, X, codes, lengths):
+        net = self._network
         z = net.forward_trunk(NumpyOps, params, Tensor(X.astype(np.float64)), lengths=lengths).data
-        proba = np.zeros((len(X), len(self.classes_)))
+        proba = np.zeros((X.shape[0], len(self.classes_)))
         for t in np.unique(codes):
             rows = codes == t
             logits = net.forward_head(NumpyOps, params, t, Tensor(z[rows])).data

@@ -6,7 +6,7 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseSharedNetworkClassifier
+from ._base import BaseSharedNetworkClassifier, layer_sizes
 from ._docs import fill_doc
 from ._network import DenseTrunk
 
@@ -141,14 +141,15 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
         self.device = device
         self.dtype = dtype
 
+    def _check_params(self):
+        super()._check_params()
+        self._trunk_sizes()
+
+    def _trunk_sizes(self):
+        return layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes", allow_empty=False)
+
     def _make_trunk(self, X):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not sizes:
-            raise ValueError(
-                "hidden_layer_sizes must hold at least one layer: the trunk the tasks share."
-            )
-        return DenseTrunk(X.shape[1], sizes, self.activation)
+        return DenseTrunk(X.shape[1], list(self._trunk_sizes()), self.activation)
 
     def _set_trunk_attributes(self, params):
         self.coefs_ = params[0::2]
@@ -164,10 +165,8 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
         """
         from sklearn.neural_network import MLPClassifier
 
-        trunk = self.hidden_layer_sizes
-        trunk = list(trunk) if hasattr(trunk, "__iter__") else [trunk]
         return MLPClassifier(
-            hidden_layer_sizes=(*trunk, *self._tower_sizes()),
+            hidden_layer_sizes=(*self._trunk_sizes(), *self._tower_sizes()),
             activation=self.activation,
             solver=self.solver,
             alpha=self.alpha,

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
+from .._memory import check_memory
 from .._tasks import _as_task_ids, check_labels
 from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
@@ -15,11 +16,26 @@ from ._network import RecurrentTrunk
 from ._recurrent import GATES
 
 
+#: Float64 activations one prediction chunk may hold.
+_PREDICTION_CHUNK_BYTES = 256 * 2**20
+
+
 def _is_sequences(X):
     """A 3-D array, or a list of 2-D arrays (one per sequence), rather than a table."""
     if isinstance(X, (list, tuple)):
         return len(X) > 0 and np.ndim(X[0]) == 2
     return getattr(X, "ndim", 2) == 3
+
+
+def _refuse_ragged_rows(X):
+    """A list of 1-D sequences of different lengths is neither a table nor a list of sequences."""
+    if isinstance(X, (list, tuple)) and len(X) and all(np.ndim(row) == 1 for row in X):
+        if len({len(row) for row in X}) > 1:
+            raise ValueError(
+                "X is a list of 1-D sequences of different lengths; each sequence must be a "
+                "2-D array (n_steps, n_features): for univariate sequences pass "
+                "[np.reshape(s, (-1, 1)) for s in X]."
+            )
 
 
 @fill_doc
@@ -195,9 +211,13 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
 
     def _training_inputs(self, X, y, tasks, first_pass):
         if not _is_sequences(X):
+            _refuse_ragged_rows(X)
             X, _, y, codes = super()._training_inputs(X, y, tasks, first_pass)
-            return self._rows_as_sequences(X, first_pass), None, y, codes
+            X = self._rows_as_sequences(X, first_pass)
+            self._check_training_memory(X)
+            return X, None, y, codes
         X, lengths, ids = self._check_sequences(X, tasks, reset=first_pass)
+        self._check_training_memory(X)
         check_labels(y)
         y = column_or_1d(y, warn=True)
         check_consistent_length(lengths, y)
@@ -206,6 +226,7 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
 
     def _prediction_inputs(self, X, tasks):
         if not _is_sequences(X):
+            _refuse_ragged_rows(X)
             X, _, codes = super()._prediction_inputs(X, tasks)
             return self._rows_as_sequences(X, False), None, codes
         check_is_fitted(self)
@@ -268,6 +289,38 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
                 f"with {self._step_features}."
             )
         return X
+
+    # -------------------------------------------------------------- memory
+
+    def _activation_bytes(self, n_rows, n_steps, itemsize):
+        """What one forward pass over ``n_rows`` sequences holds: inputs to the
+        gates, gates and states of every step, layer and direction."""
+        directions = 2 if self.bidirectional else 1
+        per_step = self.hidden_size * (2 * GATES[self.cell] + 3) * directions * self.num_layers
+        return n_rows * n_steps * per_step * itemsize
+
+    def _check_training_memory(self, X):
+        n, n_steps = X.shape[0], X.shape[1]
+        rows = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        itemsize = np.dtype(self.dtype).itemsize
+        # a batch's forward and backward pass, and the padded inputs in the training dtype
+        needed = 2 * self._activation_bytes(rows, n_steps, itemsize) + X.size * itemsize
+        check_memory(
+            needed,
+            f"training of {n} sequences of {n_steps} steps (batches of {rows})",
+            "Use a smaller batch_size or hidden_size, fewer or shorter sequences (e.g. "
+            "subsample the steps), or dtype='float32'.",
+        )
+
+    def _prediction_rows(self, X):
+        """Sequences per prediction chunk: their float64 activations within ~256 MiB."""
+        one = self._activation_bytes(1, X.shape[1], 8)
+        check_memory(
+            one,
+            f"prediction of one sequence of {X.shape[1]} steps",
+            "Use shorter sequences (e.g. subsample the steps).",
+        )
+        return int(np.clip(_PREDICTION_CHUNK_BYTES // max(one, 1), 1, max(X.shape[0], 1)))
 
     # ------------------------------------------------------------- network
 

@@ -153,11 +153,19 @@ def train(est, backend, data, validation, incremental):
                 backend.step(batch, head, trunk, est.alpha / denominator, est._max_grad_norm())
                 objective = (float(est._task_weight_vector @ sums) + 0.5 * est.alpha * weight_norm2) / denominator
                 epoch.add(batch, sums, objective, trunk, denominator)
+                if getattr(est, "_initial_loss", None) is None:  # before any step: the untrained loss
+                    est._initial_loss = objective
 
             est.n_iter_ += 1
             est.t_ += n_samples
             est.loss_ = epoch.loss / n_samples
             est.loss_curve_.append(est.loss_)
+            if not np.isfinite(est.loss_):
+                raise ValueError(
+                    f"The training loss became {est.loss_} at epoch {est.n_iter_}: the training "
+                    f"diverged. Lower learning_rate_init (now {est.learning_rate_init:g}), or "
+                    "scale the features (e.g. StandardScaler)."
+                )
             epoch_losses = epoch.task_losses()
             for curve, loss in zip(est.task_loss_curves_.values(), epoch_losses.tolist()):
                 curve.append(loss)
@@ -190,6 +198,7 @@ def train(est, backend, data, validation, incremental):
         warnings.warn("Training interrupted by user.")
     finally:
         backend.finish()
+    _warn_if_diverged(est)
     if validation is not None and est._best_params is not None:
         for param, best in zip(est._params, est._best_params):
             np.copyto(param, best)
@@ -215,3 +224,20 @@ def _update_no_improvement_count(est, validation):
         else:
             est._no_improvement_count = 0
         est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+
+
+#: A loss this many times the untrained network's has diverged: training
+#: lowers the loss, and noise (dropout, small batches) does not multiply it.
+DIVERGENCE_FACTOR = 10.0
+
+
+def _warn_if_diverged(est):
+    """Say so when the loss ends far above the untrained network's, naming the likely cause."""
+    start = getattr(est, "_initial_loss", None)
+    if start is not None and est.loss_curve_ and est.loss_curve_[-1] > DIVERGENCE_FACTOR * max(start, 1e-12):
+        warnings.warn(
+            f"The training diverged: the loss rose from {start:.4g} (untrained) to "
+            f"{est.loss_curve_[-1]:.4g} (epoch {len(est.loss_curve_)}); lower learning_rate_init "
+            f"(now {est.learning_rate_init:g}).",
+            ConvergenceWarning,
+        )
