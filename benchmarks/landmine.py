@@ -16,6 +16,11 @@ they differ only in how tasks share:
 Each grid also chooses class_weight ('balanced' or 'balanced_per_task'): the
 classes are very imbalanced, and every model gets the same choice.
 
+The C grids differ: independent, pooled and rho choose C in
+{0.001, 0.003, 0.01, 0.03, 0.1, 0.3} (C_GRID); learn chooses C in
+{0.0003, 0.001, 0.003, 0.01, 0.03} (its own grid in MODELS, which replaces
+C_GRID), and runs with similarity_max_iter=300.
+
 Usage: python benchmarks/landmine.py PATH/TO/LandmineData.mat [--splits 10] [--n-jobs 2]
        [--plot omega.png]   (the Omega learned on the first split, as a heat map; needs matplotlib)
 """

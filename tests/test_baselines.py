@@ -98,14 +98,31 @@ def test_task_column_by_name_in_a_pipeline_and_grid_search():
     scale = ColumnTransformer(
         [("scale", StandardScaler(), ["u", "v"])], remainder="passthrough", verbose_feature_names_out=False
     ).set_output(transform="pandas")
-    for baseline, expected in ((IndependentTaskClassifier, 0.9), (PooledTaskClassifier, 0.0)):
-        pipe = make_pipeline(scale, baseline(LogisticRegression(), task_column="site"))
-        search = GridSearchCV(
-            pipe, {f"{pipe.steps[-1][0]}__estimator__C": [0.1, 1.0]},
-            cv=TaskStratifiedKFold(3, task_column="site"),
-        ).fit(frame, y)
-        assert search.best_score_ > expected
-        assert search.predict(frame).shape == (200,)
+    folds = list(TaskStratifiedKFold(3, task_column="site").split(frame, y))
+    C = [1e-4, 1.0]  # 1e-4 shrinks the weights to nothing: the intercept alone, chance level
+
+    def search(*steps, param):
+        return GridSearchCV(make_pipeline(scale, *steps), {param: C}, cv=folds).fit(frame, y)
+
+    # Within each site the label is the sign of u: the search must find it, with C=1.
+    independent = search(
+        IndependentTaskClassifier(LogisticRegression(), task_column="site"),
+        param="independenttaskclassifier__estimator__C",
+    )
+    bad, good = independent.cv_results_["mean_test_score"]
+    assert bad < 0.65 and good > 0.9
+    assert independent.best_params_["independenttaskclassifier__estimator__C"] == 1.0
+    assert independent.best_score_ == good
+    assert independent.score(frame, y) > 0.95  # refitted on all rows with C=1
+    # The pooled model reads the site column by name and drops it: fold by fold it
+    # scores as a LogisticRegression on the scaled u and v alone, blind to the site.
+    pooled = search(PooledTaskClassifier(LogisticRegression(), task_column="site"),
+                    param="pooledtaskclassifier__estimator__C")
+    alone = search(ColumnTransformer([("site", "drop", ["site"])], remainder="passthrough"),
+                   LogisticRegression(), param="logisticregression__C")
+    np.testing.assert_allclose(pooled.cv_results_["mean_test_score"], alone.cv_results_["mean_test_score"])
+    assert pooled.best_score_ < 0.65  # the sites' rules are opposite
+    assert pooled.predict(frame).shape == (200,)
 
 
 def test_sample_weight_reaches_each_task_model(two_tasks):
@@ -139,3 +156,48 @@ def test_methods_follow_the_wrapped_model():
     assert not hasattr(IndependentTaskClassifier(LinearSVC()), "predict_proba")
     assert hasattr(IndependentTaskClassifier(LinearSVC()), "decision_function")
     assert not hasattr(PooledTaskClassifier(LinearSVC()), "predict_proba")
+
+
+@pytest.mark.parametrize("Baseline", [IndependentTaskClassifier, PooledTaskClassifier])
+def test_negative_sample_weights_are_refused_as_by_the_multitask_models(Baseline, two_tasks):
+    from skmtl import MultiTaskKernelSVC
+
+    X, y, tasks = two_tasks
+    weight = np.ones(len(y))
+    weight[3] = -0.5  # one negative weight: the wrapped LogisticRegression would take it
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        Baseline().fit(X, y, tasks=tasks, sample_weight=weight)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        MultiTaskKernelSVC().fit(X, y, tasks=tasks, sample_weight=weight)
+
+
+@pytest.mark.parametrize("Baseline", [IndependentTaskClassifier, PooledTaskClassifier])
+def test_a_wrapped_regressor_is_refused(Baseline, two_tasks):
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, tasks = two_tasks
+    y = (y == "yes").astype(int)  # labels a regressor would happily fit
+    with pytest.raises(ValueError, match=r"^The estimator of \w+ must be a classifier, got LinearRegression\(\); "
+                                         r"pass a scikit-learn classifier") as error:
+        Baseline(LinearRegression()).fit(X, y, tasks=tasks)
+    assert "\n" not in str(error.value)
+    with pytest.raises(ValueError, match="must be a classifier"):
+        Baseline(make_pipeline(StandardScaler(), LinearRegression())).fit(X, y, tasks=tasks)
+    # A pipeline ending in a classifier is a classifier.
+    assert Baseline(make_pipeline(StandardScaler(), LogisticRegression())).fit(X, y, tasks=tasks).score(
+        X, y, tasks=tasks
+    ) > (0.9 if Baseline is IndependentTaskClassifier else 0.0)
+
+
+def test_n_jobs_zero_is_refused_as_by_multitask_kernel_svc(two_tasks):
+    # 0 has no meaning to joblib: refused as a bad parameter, naming it, before any fit.
+    from skmtl import MultiTaskKernelSVC
+
+    X, y, tasks = two_tasks
+    for model in (IndependentTaskClassifier(n_jobs=0), MultiTaskKernelSVC(n_jobs=0)):
+        with pytest.raises(ValueError, match=r"The 'n_jobs' parameter of \w+ must be None, an int in the range "
+                                             r"\(-inf, -1\] or an int in the range \[1, inf\)\. Got 0 instead\."):
+            model.fit(X, y, tasks=tasks)
+    assert IndependentTaskClassifier(n_jobs=-1).fit(X, y, tasks=tasks).score(X, y, tasks=tasks) > 0.9

@@ -162,6 +162,30 @@ def test_bad_input_is_a_clear_error(data):
         compare_with_single_task(MultiTaskKernelSVC(), X, y, tasks=tasks, scoring="auc")
 
 
+def test_a_regressor_as_baseline_is_refused_before_any_fit(data):
+    from sklearn.linear_model import LinearRegression
+
+    X, y, tasks = data
+
+    class Counted(MultiTaskKernelSVC):
+        fits = 0
+
+        def fit(self, *args, **kwargs):
+            Counted.fits += 1
+            return super().fit(*args, **kwargs)
+
+    with pytest.raises(ValueError, match=r"^baseline_estimator must be a classifier, got LinearRegression\(\)"):
+        compare_with_single_task(Counted(), X, y, tasks=tasks, cv=2, baseline_estimator=LinearRegression())
+    assert Counted.fits == 0
+
+
+def test_n_jobs_zero_is_refused_before_any_work(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match=r"^The 'n_jobs' parameter of compare_with_single_task must be None, "
+                                         r"an int in the range \(-inf, -1\] or an int in the range \[1, inf\)"):
+        compare_with_single_task(MultiTaskKernelSVC(), X, y[:-1], tasks=tasks, cv=2, n_jobs=0)  # y too short too
+
+
 def test_result_is_a_plain_record():
     result = ComparisonResult(
         scoring="accuracy", models=("a", "b"), descriptions=("A", "B"), tasks=np.array(["t"], dtype=object),

@@ -12,10 +12,10 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
@@ -34,6 +34,19 @@ def _inner_has(method):
         return all(hasattr(model, method) for model in models)
 
     return check
+
+
+# As scikit-learn's n_jobs (and MultiTaskKernelSVC's): None or a non-zero int, 0 has no meaning.
+N_JOBS = [None, Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")]
+
+
+def check_classifier(estimator, where):
+    """Refuse a model that is not a classifier: its outputs would become labels."""
+    if not is_classifier(estimator):
+        raise ValueError(
+            f"{where} must be a classifier, got {' '.join(repr(estimator).split())}; pass a "
+            "scikit-learn classifier (e.g. LogisticRegression()) or a Pipeline ending in one."
+        )
 
 
 class _TaskBaseline(TaskDataMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -56,6 +69,7 @@ class _TaskBaseline(TaskDataMixin, ClassifierMixin, MetaEstimatorMixin, BaseEsti
         }
 
     def _fit_data(self, X, y, tasks, sample_weight):
+        check_classifier(self._base_estimator(), f"The estimator of {type(self).__name__}")
         X, y, codes = self._validate_fit_data(X, y, tasks, **self._check_params())
         if sample_weight is not None:
             if not has_fit_parameter(self._base_estimator(), "sample_weight"):
@@ -63,7 +77,8 @@ class _TaskBaseline(TaskDataMixin, ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     f"{type(self._base_estimator()).__name__}.fit takes no sample_weight, "
                     "so this baseline cannot use sample weights."
                 )
-            sample_weight = _check_sample_weight(sample_weight, X)
+            # Refused as the multi-task estimators refuse them (sklearn's message).
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self._encode_labels(y, codes, sample_weight)  # classes_, task_classes_, checks
         return X, y, codes, sample_weight
 
@@ -96,7 +111,7 @@ class IndependentTaskClassifier(_TaskBaseline):
         when ``X`` is a DataFrame); it is removed from the features. With
         None, pass task ids with ``tasks=``, or none for a single task.
     n_jobs : int, default=None
-        Parallel jobs over the tasks in ``fit`` (joblib semantics).
+        Parallel jobs over the tasks in ``fit`` (joblib semantics; 0 is refused).
 
     Attributes
     ----------
@@ -140,7 +155,7 @@ class IndependentTaskClassifier(_TaskBaseline):
 
     _parameter_constraints: dict = {
         **_TaskBaseline._parameter_constraints,
-        "n_jobs": [None, Integral],
+        "n_jobs": N_JOBS,
     }
 
     def __init__(self, estimator=None, *, task_column=None, n_jobs=None):
@@ -161,7 +176,7 @@ class IndependentTaskClassifier(_TaskBaseline):
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to each task's model for its rows.
+            Passed to each task's model for its rows; must be non-negative.
 
         Returns
         -------
@@ -354,7 +369,7 @@ class PooledTaskClassifier(_TaskBaseline):
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to the model.
+            Passed to the model; must be non-negative.
 
         Returns
         -------

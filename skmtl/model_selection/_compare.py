@@ -9,13 +9,14 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from .._progress import ProgressBar
 from .._tasks import check_two_classes_per_task, plain_id, resolve_task_ids, show_ids, task_class_counts
 from ..metrics import get_task_scorer
-from ._baselines import IndependentTaskClassifier, PooledTaskClassifier
+from ._baselines import N_JOBS, IndependentTaskClassifier, PooledTaskClassifier, check_classifier
 from ._result import ComparisonResult
 from ._split import TaskStratifiedKFold
 
@@ -70,7 +71,8 @@ def compare_with_single_task(
         pipeline it replaces the last step, so the baselines get the same
         preprocessing.
     n_jobs : int, default=None
-        Parallel jobs over the (model, fold) fits.
+        Parallel jobs over the (model, fold) fits (joblib semantics; 0 is
+        refused).
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of the folds when ``cv`` is an int.
     verbose : int, default=0
@@ -97,6 +99,7 @@ def compare_with_single_task(
     >>> result.scores.shape  # (models, folds, tasks)
     (3, 3, 3)
     """
+    validate_parameter_constraints({"n_jobs": N_JOBS}, {"n_jobs": n_jobs}, "compare_with_single_task")
     y = column_or_1d(y, warn=True)
     check_consistent_length(X, y)
     step, final = _final_step(estimator)
@@ -120,6 +123,7 @@ def compare_with_single_task(
                 "baseline_estimator=<a scikit-learn classifier> for the baselines."
             )
         baseline_estimator = final._single_task_counterpart()
+    check_classifier(baseline_estimator, "baseline_estimator")  # before any fit
     models = [
         estimator,
         _replace_final(estimator, step, IndependentTaskClassifier(baseline_estimator, task_column=column)),
