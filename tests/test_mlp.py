@@ -339,3 +339,27 @@ def test_compare_with_single_task_uses_mlpclassifier_as_the_baseline(multitask):
         result = compare_with_single_task(clf, X, y, tasks=tasks, cv=2, random_state=0)
     assert result.scores.shape == (3, 2, 4)
     assert "MLPClassifier" in str(result)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_sparse_rows_train_the_same_model_as_dense_ones(multitask, backend):
+    """MLPClassifier takes CSR input; so does the shared network, with a sparse first-layer product."""
+    import scipy.sparse as sp
+
+    if backend == "torch":
+        pytest.importorskip("torch", reason="backend='torch' needs PyTorch: pip install torch")
+    X, y, tasks = multitask
+    X = np.where(np.abs(X) > 1.0, X, 0.0)  # mostly zeros, as one-hot or text features are
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, dtype="float64", dropout=0.1,
+                  backend=backend, device="cpu")
+    dense = _quiet(SharedMLPClassifier(**params), X, y, tasks=tasks)
+    sparse = _quiet(SharedMLPClassifier(**params), sp.csr_matrix(X), y, tasks=tasks)
+    np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10)
+    for mine, reference in zip(sparse._params, dense._params):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        sparse.predict_proba(sp.csc_matrix(X), tasks=tasks), dense.predict_proba(X, tasks=tasks), rtol=1e-9
+    )
+    with_column = sp.hstack([sp.csr_matrix(X), sp.csr_matrix(tasks.reshape(-1, 1).astype(float))]).tocsr()
+    by_column = _quiet(SharedMLPClassifier(**params, task_column=-1), with_column, y)
+    np.testing.assert_allclose(by_column.predict_proba(with_column), dense.predict_proba(X, tasks=tasks), rtol=1e-9)

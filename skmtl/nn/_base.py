@@ -13,6 +13,7 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
@@ -174,7 +175,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
         with np.errstate(over="ignore"):  # reported just below
             X = X.astype(dtype, copy=False)
-        if not np.isfinite(X).all():
+        if not np.isfinite(X.data if sp.issparse(X) else X).all():
             raise ValueError(
                 f"X has values too large for dtype={self.dtype!r} (they overflow to inf); "
                 "scale the features (e.g. StandardScaler) or use dtype='float64'."
@@ -225,7 +226,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         for dense ones. A first pass sets ``tasks_`` and the input
         attributes; later passes must match them.
         """
-        check = dict(dtype=[np.float64, np.float32])
+        check = self._input_check()
         if first_pass:
             X, y, codes = self._validate_fit_data(X, y, tasks, **check)
         else:
@@ -234,8 +235,13 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
 
     def _prediction_inputs(self, X, tasks):
         """Validated (inputs, lengths, task codes) for prediction."""
-        X, codes = self._validate_predict_data(X, tasks, dtype=[np.float64, np.float32])
+        X, codes = self._validate_predict_data(X, tasks, **self._input_check())
         return X, None, codes
+
+    def _input_check(self):
+        """How ``check_array`` reads a table: float32 or float64, CSR when the trunk takes sparse rows."""
+        sparse = "csr" if self.__sklearn_tags__().input_tags.sparse else False
+        return dict(dtype=[np.float64, np.float32], accept_sparse=sparse)
 
     def _encode_fit_labels(self, y, codes, sample_weight, classes):
         if classes is None:

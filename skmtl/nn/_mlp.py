@@ -141,6 +141,11 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
         self.device = device
         self.dtype = dtype
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # the first layer multiplies CSR rows as they are
+        return tags
+
     def _check_params(self):
         super()._check_params()
         self._trunk_sizes()

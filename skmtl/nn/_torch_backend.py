@@ -12,6 +12,7 @@ tensors: it pickles, loads and predicts where torch cannot be imported, and
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._network import is_weight
 from ._optimizers import SGD
@@ -160,7 +161,8 @@ class TorchBackend:
 
     def load(self, X, y, weight, lengths=None):
         self.lengths = lengths  # stays in NumPy: packing wants lengths on the CPU
-        self.X = self._to_device(X)
+        # Sparse rows stay in SciPy and go to the device a dense batch at a time.
+        self.X = X if sp.issparse(X) else self._to_device(X)
         self.y = self._to_device(y)
         self.weight = self._to_device(weight)
 
@@ -174,7 +176,8 @@ class TorchBackend:
             [self._to_device(m) for m in group] for group in batch.masks
         )
         lengths = None if self.lengths is None else self.lengths[batch.rows]
-        z = net.forward_trunk(self.ops, self.tensors, self.X[rows], trunk_masks, lengths)
+        x = self._to_device(self.X[batch.rows].toarray()) if sp.issparse(self.X) else self.X[rows]
+        z = net.forward_trunk(self.ops, self.tensors, x, trunk_masks, lengths)
         spans = batch.spans
         # As in the NumPy backend: known coefficients and a batch of one task
         # need no cut at the trunk, and one backward pass.
