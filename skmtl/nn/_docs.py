@@ -80,8 +80,8 @@ TRAINING_PARAMETERS = """\
         Torch device for ``backend='torch'``: 'cpu', 'cuda' ('cuda:1', ...), or
         'auto' (a GPU when torch sees one). The numpy backend runs on the CPU.
     dtype : {'float32', 'float64'}, default='float32'
-        Precision of the weights and of training. float32 is about twice as
-        fast; float64 is for checks (a one-task dense network then
+        Precision of the weights and of training. float32 matrix products
+        are about twice as fast; float64 is for checks (a one-task dense network then
         reproduces ``MLPClassifier`` to rounding error). Predictions are
         computed in float64 from the stored weights."""
 
