@@ -111,7 +111,6 @@ def test_shared_trunk_learns_what_no_single_task_can_alone():
 
 
 def test_pipeline_and_grid_search_with_the_task_column_by_name():
-    import pandas as pd
     from sklearn.compose import ColumnTransformer
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
@@ -130,7 +129,10 @@ def test_pipeline_and_grid_search_with_the_task_column_by_name():
     assert list(clf.feature_names_in_) == features + ["task"]
     assert clf.n_tasks_ == 3
     assert search.predict(X).shape == (len(y),)
-    assert isinstance(X, pd.DataFrame)
+    assert list(clf.tasks_) == sorted(X["task"].unique())  # read from the column named 'task'
+    # Each row goes through its own task's head: relabel the tasks and the answers change.
+    moved = X.assign(task=X["task"].map(dict(zip(clf.tasks_, np.roll(clf.tasks_, 1)))))
+    assert np.abs(search.predict_proba(moved) - search.predict_proba(X)).max() > 0.05
 
 
 def test_clone_pickle_and_reproducibility(multitask):

@@ -73,8 +73,13 @@ def test_uncertainty_weighting_turns_down_a_task_of_noise(data):
                loss_weighting="uncertainty")
     weights = clf.task_weights_
     assert weights[0] < 0.7 * min(weights[1:])  # measured: 0.98 vs 1.82 and 2.22
-    # lambda = exp(-s) / 2, with s learned from -0.5.
-    np.testing.assert_allclose(clf._weighting.multipliers(), 0.5 * np.exp(-clf._weighting.log_variance))
+    # s minimises L exp(-s) / 2 + s / 2, whose optimum is exp(s) = L: the task of
+    # noise, whose loss levels off, gets there (measured: 0.531 vs 0.521 on this
+    # data); the others' losses fall faster than s follows, so exp(s) stays above.
+    variance = np.exp(clf._weighting.log_variance)
+    last_losses = np.array([curve[-1] for curve in clf.task_loss_curves_.values()])
+    assert variance[0] == pytest.approx(last_losses[0], rel=0.05)
+    assert np.all(variance[1:] > last_losses[1:])
 
 
 def test_dwa_weights_follow_the_ratio_of_the_last_two_epochs(data):
