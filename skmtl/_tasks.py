@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -245,6 +246,13 @@ def check_labels(y, name: str = "y") -> None:
     NumPy would turn ``[1, 'a']`` into text, merging the labels 1 and '1', and
     ``None`` among text labels stops sorting with an obscure TypeError.
     """
+    if isinstance(y, np.ndarray) and y.dtype.kind == "f":
+        missing = np.isnan(y).ravel()
+        if missing.any():
+            raise ValueError(
+                f"{name} contains {int(missing.sum())} missing label(s) (NaN), first at row "
+                f"{int(np.flatnonzero(missing)[0])}; drop those rows or fill in their labels."
+            )
     raw = _as_object_array(y)
     if raw is None or raw.ndim != 1:
         return
@@ -326,6 +334,60 @@ def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
     return compute_class_weight(class_weight, classes=classes, y=classes[y_encoded])[y_encoded]
 
 
+@contextmanager
+def readable_input_errors(X, estimator: str, task_column=None):
+    """Turn scikit-learn's and NumPy's input errors into one line that names the fix.
+
+    ``check_array`` explains NaN and 1-D input over several lines (printing the
+    whole array), and NumPy's "could not convert string to float" names
+    neither ``X`` nor the column.
+    """
+    try:
+        yield
+    except ValueError as exc:
+        message = str(exc)
+        if "could not convert string to float" in message:
+            value = message.split(":", 1)[-1].strip()
+            raise ValueError(
+                f"X has text ({value}) in {_text_column(X, task_column)}, but {estimator} needs "
+                "numeric features: encode text columns first (e.g. "
+                "skmtl.compose.FeatureTransformer(OneHotEncoder(), task_column=...) for a "
+                "table with a task column), or drop them."
+            ) from None
+        if "\n" not in message:
+            raise
+        first = message.split("\n", 1)[0]
+        if first.startswith("Expected 2D array, got 1D array"):
+            raise ValueError(
+                f"Expected a 2D array for X, got a 1D array of {np.shape(X)[0]} values. Reshape "
+                "your data either using array.reshape(-1, 1) if your data has a single feature "
+                "or array.reshape(1, -1) if it contains a single sample."
+            ) from None
+        if first.startswith("Input ") and " contains " in first:  # NaN, infinity, too large
+            raise ValueError(
+                f"{first} {estimator} does not accept missing or infinite values: impute or "
+                "drop them first (e.g. skmtl.compose.FeatureTransformer(SimpleImputer(), "
+                "task_column=...) for a table with a task column)."
+            ) from None
+        raise ValueError(" ".join(line.strip() for line in message.splitlines() if line.strip())) from None
+
+
+def _text_column(X, task_column) -> str:
+    """'column 'city'' or 'column 3': the first feature column that is not numeric."""
+    if hasattr(X, "columns") and hasattr(X, "iloc"):
+        columns = [(name, X[name]) for name in X.columns if name != task_column]
+    elif isinstance(X, np.ndarray) and X.ndim == 2:
+        columns = [(k, X[:, k]) for k in range(X.shape[1]) if task_column is None or k != task_column % X.shape[1]]
+    else:
+        return "a feature column"
+    for name, values in columns:
+        try:
+            np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            return f"column {name!r}"
+    return "a feature column"
+
+
 class TaskDataMixin:
     """Task handling for skmtl estimators: one implementation of the contract.
 
@@ -336,6 +398,10 @@ class TaskDataMixin:
 
     def _split(self, X, tasks, *, reset: bool, check_params: dict, y="no_validation"):
         """Return (features, y, raw task ids); y only when one is passed."""
+        with readable_input_errors(X, type(self).__name__, self.task_column):
+            return self._split_unchecked(X, tasks, reset=reset, check_params=check_params, y=y)
+
+    def _split_unchecked(self, X, tasks, *, reset, check_params, y):
         _refuse_both(self.task_column, tasks, "tasks")
         if y is not None and not isinstance(y, str):
             check_labels(y)

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._tasks import _locate_task_column, _split_task_column
+from ._tasks import _locate_task_column, _split_task_column, readable_input_errors
 
 __all__ = ["FeatureTransformer"]
 
@@ -118,12 +118,13 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
             The transformed features with the task column in its place.
         """
         self._validate_params()
-        X = self._check(X, reset=True)
-        features, ids, position, frame = self._split(X)
-        self.transformer_ = clone(self.transformer)
-        if frame is not None and hasattr(self.transformer_, "set_output"):
-            self.transformer_.set_output(transform="pandas")
-        out = self.transformer_.fit_transform(features, y, **fit_params)
+        with readable_input_errors(X, type(self).__name__, self.task_column):
+            X = self._check(X, reset=True)
+            features, ids, position, frame = self._split(X)
+            self.transformer_ = clone(self.transformer)
+            if frame is not None and hasattr(self.transformer_, "set_output"):
+                self.transformer_.set_output(transform="pandas")
+            out = self.transformer_.fit_transform(features, y, **fit_params)
         return self._join(out, ids, position, frame)
 
     def transform(self, X):
@@ -140,9 +141,11 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
             The transformed features with the task column in its place.
         """
         check_is_fitted(self)
-        X = self._check(X, reset=False)
-        features, ids, position, frame = self._split(X)
-        return self._join(self.transformer_.transform(features), ids, position, frame)
+        with readable_input_errors(X, type(self).__name__, self.task_column):
+            X = self._check(X, reset=False)
+            features, ids, position, frame = self._split(X)
+            out = self.transformer_.transform(features)
+        return self._join(out, ids, position, frame)
 
     def _check(self, X, reset):
         """X as a DataFrame, a CSR/CSC matrix or a 2-D array of any dtype; set or check its columns."""
@@ -171,6 +174,19 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
             if not hasattr(out, "iloc"):
                 out = pd.DataFrame(out, index=frame.index, columns=self._out_names(out.shape[1]))
             out = out.copy()
+            names = frame.columns.drop(frame.columns[position])
+            if not all(isinstance(name, str) for name in frame.columns):
+                # scikit-learn names the output x0, x1, ... when the input names are
+                # not all text; mixed with the task column's name, no estimator
+                # would take them. Keep the input's names where the columns map 1:1.
+                if out.shape[1] != len(names):
+                    raise ValueError(
+                        "X has column names that are not all text, and the transformer changes "
+                        f"the number of feature columns ({len(names)} to {out.shape[1]}), so "
+                        "they cannot keep their names; give X text column names (e.g. "
+                        "X.columns = X.columns.astype(str), and task_column as text)."
+                    )
+                out.columns = names
             out.insert(min(position, out.shape[1]), frame.columns[position], frame.iloc[:, position])
             return out
         n_out = out.shape[1]

@@ -365,3 +365,13 @@ def test_sparse_rows_train_the_same_model_as_dense_ones(multitask, backend):
     with_column = sp.hstack([sp.csr_matrix(X), sp.csr_matrix(tasks.reshape(-1, 1).astype(float))]).tocsr()
     by_column = _quiet(SharedMLPClassifier(**params, task_column=-1), with_column, y)
     np.testing.assert_allclose(by_column.predict_proba(with_column), dense.predict_proba(X, tasks=tasks), rtol=1e-9)
+
+
+def test_features_that_underflow_float32_are_named(multitask):
+    """Values below float32's range become 0: a constant input, said out loud."""
+    X, y, tasks = multitask
+    with pytest.warns(UserWarning, match=r"too small for dtype='float32' and become 0.*dtype='float64'"):
+        _quiet(SharedMLPClassifier((4,), max_iter=2), X * 1e-300, y, tasks=tasks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _quiet(SharedMLPClassifier((4,), max_iter=2, dtype="float64"), X * 1e-300, y, tasks=tasks)

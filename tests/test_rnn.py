@@ -228,3 +228,14 @@ def test_prediction_runs_in_chunks_with_the_same_answer(monkeypatch):
     monkeypatch.setattr(_rnn, "_PREDICTION_CHUNK_BYTES", clf._activation_bytes(7, 6, 8))
     assert clf._prediction_rows(X) == 7
     np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)  # BLAS blocks rows differently
+
+
+def test_integer_sample_weights_equal_repeated_rows_up_to_rounding():
+    """What sklearn's sample-weight check asks, on the losses: one batch, so only the summation order differs."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(15, 6), np.tile([0, 1, 2], 5)
+    weight = rng.randint(0, 3, len(y))
+    params = dict(dtype="float64", max_iter=30, random_state=0)
+    weighted = _fit(SharedRNNClassifier(**params), X, y, sample_weight=weight)
+    repeated = _fit(SharedRNNClassifier(**params), np.repeat(X, weight, axis=0), np.repeat(y, weight))
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-10)

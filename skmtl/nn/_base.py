@@ -9,6 +9,7 @@ predictions, and hands the epochs to :func:`._training.train`.
 from __future__ import annotations
 
 import re
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -173,13 +174,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         first_pass = not hasattr(self, "task_coefs_") or (not self.warm_start and not incremental)
         dtype = _DTYPES[self.dtype]
         X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
-        with np.errstate(over="ignore"):  # reported just below
-            X = X.astype(dtype, copy=False)
-        if not np.isfinite(X.data if sp.issparse(X) else X).all():
-            raise ValueError(
-                f"X has values too large for dtype={self.dtype!r} (they overflow to inf); "
-                "scale the features (e.g. StandardScaler) or use dtype='float64'."
-            )
+        X = self._cast_inputs(X, dtype)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self._random_state = check_random_state(self.random_state)
 
@@ -218,6 +213,27 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
                 "learning_rate_init is too large."
             )
         return self
+
+    def _cast_inputs(self, X, dtype):
+        """X in the training dtype, refusing values that overflow it and naming those that underflow."""
+        values = X.data if sp.issparse(X) else X
+        with np.errstate(over="ignore", under="ignore"):  # reported just below
+            cast = values.astype(dtype, copy=False)
+        if not np.isfinite(cast).all():
+            raise ValueError(
+                f"X has values too large for dtype={self.dtype!r} (they overflow to inf); "
+                "scale the features (e.g. StandardScaler) or use dtype='float64'."
+            )
+        if cast is not values:
+            lost = np.count_nonzero(values) - np.count_nonzero(cast)
+            if lost:
+                warnings.warn(
+                    f"{lost} nonzero value(s) of X are too small for dtype={self.dtype!r} and "
+                    "become 0 (the network cannot tell them apart); scale the features (e.g. "
+                    "StandardScaler) or use dtype='float64'.",
+                    UserWarning,
+                )
+        return X.astype(dtype, copy=False) if sp.issparse(X) else cast
 
     def _training_inputs(self, X, y, tasks, first_pass):
         """Validated (inputs, lengths, y, task codes) for training.

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from .._memory import check_memory
-from .._tasks import _as_task_ids, check_labels
+from .._tasks import _as_task_ids, check_labels, readable_input_errors
 from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
@@ -246,6 +246,10 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
 
     def _check_sequences(self, X, tasks, reset):
         """Validated sequences, padded: (array (n, T, D), lengths, task ids or None)."""
+        with readable_input_errors(X, type(self).__name__):
+            return self._check_sequences_unchecked(X, tasks, reset)
+
+    def _check_sequences_unchecked(self, X, tasks, reset):
         if self.task_column is not None:
             raise ValueError(
                 "task_column reads a column of a 2-D table; with 3-D or list inputs, pass "

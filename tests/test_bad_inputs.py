@@ -1,0 +1,683 @@
+"""Bad inputs across every public estimator and the ``skmtl compare`` command.
+
+Each cell of the matrix (estimator x bad input) must end in one of two ways:
+
+* a clear error: an exception a user would catch (ValueError, TypeError,
+  MemoryError, NotFittedError; AttributeError only for a method that is not
+  there), whose message is one line and names the parameter, column or
+  argument involved (a regex per case);
+* a correct result, where scikit-learn's counterpart also accepts the input:
+  the model fits and predicts labels of the right shape from the right set.
+
+A silent fit of a bad input, an IndexError from deep inside, a NumPy or pandas
+internal message or a multi-line message all fail the cell. The networks are
+tiny and the data are 40 rows, so the whole module runs in seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skmtl.model_selection
+from skmtl import (
+    IndependentTaskClassifier,
+    MultiTaskKernelSVC,
+    PooledTaskClassifier,
+    SharedMLPClassifier,
+    SharedRNNClassifier,
+)
+from skmtl._cli import main
+from skmtl.compose import FeatureTransformer
+
+# --------------------------------------------------------------------- the verdict
+
+#: Exceptions a user would catch around fit/predict.
+CLEAR_TYPES = (ValueError, TypeError, MemoryError, NotFittedError)
+#: Never clear, even where they subclass a clear type (np.exceptions.AxisError is a ValueError too).
+UNCLEAR_TYPES = (IndexError, KeyError, ZeroDivisionError, RuntimeError, AssertionError)
+#: Messages of NumPy / pandas internals that leak through an estimator.
+INTERNAL_MESSAGES = (
+    r"boolean value of NA is ambiguous",
+    r"'<' not supported between",
+    r"negative dimensions are not allowed",
+    r"cannot be interpreted as an integer",
+    r"inhomogeneous",
+    r"setting an array element with a sequence",
+)
+
+
+def assert_clear_error(excinfo, pattern, *, attribute_ok=False, forbid=None):
+    """The exception is of a catchable type, its message one line matching ``pattern``."""
+    exc = excinfo.value if isinstance(excinfo, pytest.ExceptionInfo) else excinfo
+    message = str(exc)
+    shown = f"{type(exc).__name__}: {message!r}"
+    allowed = CLEAR_TYPES + ((AttributeError,) if attribute_ok else ())
+    assert isinstance(exc, allowed) and not isinstance(exc, UNCLEAR_TYPES), f"not a clear error type: {shown}"
+    assert "\n" not in message, f"multi-line message: {shown}"
+    for internal in INTERNAL_MESSAGES:
+        assert not re.search(internal, message), f"an internal message leaks through: {shown}"
+    assert re.search(pattern, message), f"message does not match {pattern!r}: {shown}"
+    if forbid is not None:
+        assert not re.search(forbid, message), f"message must not match {forbid!r}: {shown}"
+
+
+def all_of(*patterns):
+    """A regex that matches a one-line message holding every one of ``patterns``, in any order."""
+    return "^" + "".join(f"(?=.*(?:{p}))" for p in patterns)
+
+
+def assert_sensible(model, X, y, **kwargs):
+    """Fitted on ``y``: predictions have the right shape and come from ``y``'s labels."""
+    labels = set(np.unique(y).tolist())
+    assert set(model.classes_.tolist()) == labels
+    predicted = model.predict(X, **kwargs)
+    assert predicted.shape == (len(y),)
+    assert set(predicted.tolist()) <= labels
+
+
+# ------------------------------------------------------------------------- data
+
+N, D = 40, 4  # rows; features (the sequence layout reads them as 2 steps x 2 features)
+
+
+def data(n_tasks=2):
+    """(X, y, task ids): every task has both classes, X[:, 0] carries the label."""
+    rng = np.random.RandomState(0)
+    rows = np.arange(N)
+    y = (rows // n_tasks) % 2
+    tasks = rows % n_tasks
+    X = rng.randn(N, D)
+    X[:, 0] += 2 * y
+    return X, y, tasks
+
+
+def frame(X, ids):
+    """X as a DataFrame: feature columns f0.., and the task ids in a last column 'task'."""
+    df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    df["task"] = ids
+    return df
+
+
+# ------------------------------------------------------------------- estimators
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One public estimator, how to build it tiny, and how its input looks."""
+
+    name: str
+    build: Callable
+    family: str  # 'svc', 'mlp', 'rnn', 'independent', 'pooled'
+    layout: str = "rows"  # 'rows': a 2-D table (task_column works); 'seq': 3-D (steps, features)
+    needs: str | None = None  # an optional module
+
+    def make(self, **params):
+        if self.needs is not None:
+            pytest.importorskip(self.needs, reason=f"{self.name} needs {self.needs}, which is not importable")
+        return self.build(**params)
+
+    def inputs(self, X):
+        """A 2-D feature matrix in this estimator's input layout."""
+        return X.reshape(len(X), 2, X.shape[1] // 2) if self.layout == "seq" else X
+
+    def fitted(self):
+        """(model fitted on the good two-task data by tasks=, X, y, tasks)."""
+        X, y, tasks = data()
+        return self.make().fit(self.inputs(X), y, tasks=tasks), X, y, tasks
+
+    def __str__(self):
+        return self.name
+
+
+def _tiny(cls, **defaults):
+    """A factory of ``cls`` with ``defaults`` that a case's parameters override."""
+    return lambda **params: cls(**{**defaults, **params})
+
+
+MLP = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+RNN = dict(cell="gru", hidden_size=4, max_iter=3, random_state=0)
+SPECS = [
+    Spec("svc", _tiny(MultiTaskKernelSVC, kernel="linear"), "svc"),
+    Spec("mlp_numpy", _tiny(SharedMLPClassifier, **MLP), "mlp"),
+    Spec("mlp_torch", _tiny(SharedMLPClassifier, **MLP, backend="torch", device="cpu"), "mlp", needs="torch"),
+    Spec("rnn_rows", _tiny(SharedRNNClassifier, **RNN, n_timesteps=2), "rnn"),  # rows of 2 steps x 2 features
+    Spec("rnn_seq", _tiny(SharedRNNClassifier, **RNN), "rnn", layout="seq"),
+    Spec("independent", _tiny(IndependentTaskClassifier, estimator=LogisticRegression()), "independent"),
+    Spec("pooled", _tiny(PooledTaskClassifier, estimator=LogisticRegression()), "pooled"),
+]
+MLPS, NETWORKS = ("mlp",), ("mlp", "rnn")
+BASELINES = ("independent", "pooled")
+
+
+# ------------------------------------------------------------------------ cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bad input: ``run(spec)`` makes the call; ``pattern`` is the clear error expected.
+
+    ``pattern=None``: ``run`` checks a correct result (or an error) itself.
+    """
+
+    name: str
+    run: Callable
+    pattern: str | None = None
+    families: tuple = ()  # empty: every estimator
+    layouts: tuple = ("rows", "seq")
+    attribute_ok: bool = False
+    forbid: str | None = None
+
+    def applies(self, spec):
+        return (not self.families or spec.family in self.families) and spec.layout in self.layouts
+
+
+def fit(spec, X=None, y=None, tasks=None, *, raw=False, sample_weight=None, **params):
+    """Fit a fresh tiny model built with ``params``; X, y and tasks default to the good data.
+
+    X is a 2-D feature matrix put into the estimator's layout, unless ``raw``.
+    """
+    X0, y0, tasks0 = data()
+    X = X0 if X is None else X
+    return spec.make(**params).fit(
+        X if raw else spec.inputs(X),
+        y0 if y is None else y,
+        tasks=tasks0 if tasks is None else tasks,
+        sample_weight=sample_weight,
+    )
+
+
+def _with(values, row, value, dtype=object):
+    """A copy of ``values`` as ``dtype`` with ``values[row] = value``."""
+    values = np.asarray(values, dtype=dtype).copy()
+    values[row] = value
+    return values
+
+
+#: Task ids that must be refused: name -> (ids from the good integer ids, what the message says).
+BAD_IDS = {
+    "none": (lambda t: _with(t, 5, None), "missing"),
+    "nan": (lambda t: _with(t, 5, np.nan, float), "missing"),
+    "pd_NA": (lambda t: _with(t, 5, pd.NA), "missing"),
+    "nullable_Int64_NA": (lambda t: pd.array(_with(t, 5, None), dtype="Int64"), "missing"),
+    "mixed_1_and_str_1": (lambda t: _with(t, 5, "1"), r"mix|different types"),
+}
+# Standardised integer ids 0, 1, 2: what a scaler before the estimator makes of them.
+STANDARDISED = np.resize([-1.2247, 0.0, 1.2247], N)
+TASKS_SOURCE = r"\btasks\b"
+COLUMN_SOURCE = r"task_column|'task'"
+
+
+def _ids_by_keyword(make_ids):
+    def run(spec):
+        X, y, tasks = data()
+        fit(spec, X, y, make_ids(tasks))
+
+    return run
+
+
+def _ids_in_column(make_ids):
+    def run(spec):
+        X, y, tasks = data()
+        spec.make(task_column="task").fit(frame(X, make_ids(tasks)), y)
+
+    return run
+
+
+def _ids_at_predict(spec):
+    model, X, _, tasks = spec.fitted()
+    model.predict(spec.inputs(X), tasks=_with(tasks, 5, np.nan, float))
+
+
+def _standardised_by_keyword(spec):
+    X, y, _ = data(3)
+    fit(spec, X, y, STANDARDISED)
+
+
+def _standardised_in_column(spec):
+    X, y, _ = data(3)
+    spec.make(task_column=-1).fit(np.column_stack([X, STANDARDISED]), y)
+
+
+def _tasks_wrong_length(spec):
+    X, y, tasks = data()
+    fit(spec, X, y, tasks[:-1])
+
+
+def _both_given(spec):
+    X, y, tasks = data()
+    if spec.layout == "seq":
+        spec.make(task_column=0).fit(spec.inputs(X), y, tasks=tasks)
+    else:
+        spec.make(task_column="task").fit(frame(X, tasks), y, tasks=tasks)
+
+
+def _predict_without_tasks(spec):
+    model, X, _, _ = spec.fitted()
+    model.predict(spec.inputs(X))
+
+
+def _predict_unseen_task(spec):
+    model, X, _, tasks = spec.fitted()
+    model.predict(spec.inputs(X), tasks=np.where(tasks == 1, 7, tasks))
+
+
+def _task_column_out_of_range(spec):
+    X, y, tasks = data()
+    spec.make(task_column=7).fit(np.column_stack([X, tasks]), y)
+
+
+def _task_column_name_with_ndarray(spec):
+    X, y, tasks = data()
+    spec.make(task_column="task").fit(np.column_stack([X, tasks]), y)
+
+
+def _task_column_not_in_frame(spec):
+    X, y, tasks = data()
+    spec.make(task_column="site").fit(frame(X, tasks), y)
+
+
+def _int_column_names(spec):
+    """task_column=0 on columns [1, 0, 2, ...] is the column NAMED 0 (text ids there)."""
+    X, y, tasks = data()
+    df = pd.DataFrame(X, columns=[1, 2, 3, 4])
+    df.insert(1, 0, np.where(tasks == 0, "a", "b"))
+    assert list(df.columns)[:3] == [1, 0, 2]
+    model = spec.make(task_column=0).fit(df, y)
+    assert list(model.tasks_) == ["a", "b"]
+    assert_sensible(model, df, y)
+
+
+def _single_class_task(spec):
+    X, y, tasks = data()
+    fit(spec, X, np.where(tasks == 1, 0, y), tasks)
+
+
+def _y_with(value, dtype=object):
+    def run(spec):
+        X, y, tasks = data()
+        fit(spec, X, _with(y, 5, value, dtype), tasks)
+
+    return run
+
+
+def _y_continuous(spec):
+    X, _, tasks = data()
+    fit(spec, X, np.random.RandomState(1).randn(N), tasks)
+
+
+def _y_2d(spec):
+    X, y, tasks = data()
+    fit(spec, X, np.column_stack([y, 1 - y]), tasks)
+
+
+def _y_wrong_length(spec):
+    X, y, tasks = data()
+    fit(spec, X, y[:-1], tasks)
+
+
+def _X_with(value):
+    def run(spec):
+        X, y, tasks = data()
+        X = X.astype(object if isinstance(value, str) else float)
+        X[5, 1] = value
+        fit(spec, X, y, tasks)
+
+    return run
+
+
+def _X_1d(spec):
+    X, y, tasks = data()
+    fit(spec, X[:, 0], y, tasks, raw=True)
+
+
+def _X_empty(spec):
+    X, y, tasks = data()
+    fit(spec, X[:0], y[:0], tasks[:0])
+
+
+def _X_one_dim_too_many(spec):
+    """3-D to a table estimator; 4-D to the recurrent one, which takes 3-D sequences."""
+    X, y, tasks = data()
+    fit(spec, X.reshape(N, 2, 2, 1) if spec.family == "rnn" else X.reshape(N, 2, 2), y, tasks, raw=True)
+
+
+def _X_fewer_features_at_predict(spec):
+    model, X, _, tasks = spec.fitted()
+    model.predict(spec.inputs(X[:, :2]), tasks=tasks)
+
+
+def _not_fitted(spec):
+    X, _, tasks = data()
+    spec.make().predict(spec.inputs(X), tasks=tasks)
+
+
+def _param(**params):
+    def run(spec):
+        fit(spec, **params)
+
+    return run
+
+
+def _sample_weight(weights):
+    def run(spec):
+        fit(spec, sample_weight=weights)
+
+    return run
+
+
+def _predict_proba_without_probability(spec):
+    model, X, _, tasks = spec.fitted()
+    model.predict_proba(spec.inputs(X), tasks=tasks)
+
+
+def _ragged_1d_sequences(spec):
+    rng = np.random.RandomState(0)
+    X, y, tasks = data()
+    sequences = [rng.randn(3 + k % 4) for k in range(N)]  # 1-D: no feature axis
+    spec.make().fit(sequences, y, tasks=tasks)
+
+
+def _early_stopping_tiny_tasks(spec):
+    """Either it fits (and predicts sensibly) or it says which parameter to change."""
+    X, y, tasks = data(3)  # 3 tasks x 2 classes = 6 strata, more than a 10% split holds
+    try:
+        model = spec.make(early_stopping=True).fit(spec.inputs(X), y, tasks=tasks)
+    except Exception as exc:
+        assert_clear_error(exc, "validation_fraction")
+    else:
+        assert_sensible(model, spec.inputs(X), y, tasks=tasks)
+
+
+def _diverging(spec):
+    """adam at learning_rate_init=1e6: an error or a warning naming learning_rate_init."""
+    X, y, tasks = data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit(spec, X, y, tasks, solver="adam", learning_rate_init=1e6, max_iter=5)
+        except Exception as exc:
+            assert_clear_error(exc, "learning_rate_init")
+            return
+    messages = [str(w.message) for w in caught]
+    assert any("learning_rate_init" in m for m in messages), (
+        f"a diverging run neither raised nor warned about learning_rate_init; warnings: {messages}"
+    )
+
+
+MISSING = "missing"
+CASES = [
+    # task ids: the same bad values by tasks= and in a task column
+    *[
+        Case(f"tasks_{key}", _ids_by_keyword(make_ids), all_of(TASKS_SOURCE, what))
+        for key, (make_ids, what) in BAD_IDS.items()
+    ],
+    *[
+        Case(f"task_column_{key}", _ids_in_column(make_ids), all_of(COLUMN_SOURCE, what), layouts=("rows",))
+        for key, (make_ids, what) in BAD_IDS.items()
+    ],
+    Case("tasks_nan_at_predict", _ids_at_predict, all_of(TASKS_SOURCE, MISSING)),
+    Case("tasks_standardised", _standardised_by_keyword, all_of(TASKS_SOURCE, "FeatureTransformer")),
+    Case(
+        "task_column_standardised",
+        _standardised_in_column,
+        all_of("task_column", "FeatureTransformer"),
+        layouts=("rows",),
+    ),
+    Case("tasks_wrong_length", _tasks_wrong_length, all_of(TASKS_SOURCE, r"\b39\b")),
+    Case("tasks_and_task_column", _both_given, all_of("task_column", TASKS_SOURCE)),
+    Case("predict_without_tasks", _predict_without_tasks, r"tasks="),
+    Case("predict_unseen_task", _predict_unseen_task, all_of(r"[Tt]ask id", r"\b7\b")),
+    Case("task_column_out_of_range", _task_column_out_of_range, r"task_column=7", layouts=("rows",)),
+    Case("task_column_name_ndarray", _task_column_name_with_ndarray, r"task_column='task'", layouts=("rows",)),
+    Case("task_column_not_in_frame", _task_column_not_in_frame, r"task_column='site'", layouts=("rows",)),
+    Case("task_column_0_names_column_0", _int_column_names, layouts=("rows",)),
+    Case("single_class_task", _single_class_task, all_of(r"[Tt]ask", r"single class|one class")),
+    # y
+    Case("y_none", _y_with(None), all_of(r"\by\b", MISSING)),
+    Case("y_nan", _y_with(np.nan, float), all_of(r"\by\b", r"NaN|missing")),
+    Case("y_mixed_int_str", _y_with("a"), all_of(r"\by\b", r"mix|different types")),
+    Case("y_continuous", _y_continuous, r"Unknown label type|continuous"),
+    Case("y_2d", _y_2d, r"\by\b"),
+    Case("y_wrong_length", _y_wrong_length, r"\by\b|inconsistent numbers of samples"),
+    # X
+    Case("X_nan", _X_with(np.nan), all_of(r"\bX\b", "NaN")),
+    Case("X_inf", _X_with(np.inf), all_of(r"\bX\b", r"infinity|\binf\b")),
+    Case("X_string_in_feature", _X_with("a"), all_of(r"\bX\b|column|feature", r"'a'|string|text|numeric")),
+    Case("X_1d", _X_1d, all_of(r"\bX\b", r"1D|1-D|one-dimensional|2D|2-D|3D|3-D")),
+    Case("X_empty", _X_empty, r"0 sample|empty"),
+    Case("X_one_dim_too_many", _X_one_dim_too_many, r"dim(ension)? [34]\b|[34]-?D"),
+    Case("X_fewer_features_at_predict", _X_fewer_features_at_predict, all_of(r"\bX\b", "features")),
+    Case("predict_before_fit", _not_fitted, r"not fitted|fit\b"),
+    # parameters
+    *[
+        Case(f"hidden_layer_sizes_{name}", _param(hidden_layer_sizes=(n,)), "hidden_layer_sizes", families=MLPS)
+        for name, n in (("0", 0), ("negative", -1), ("float", 2.5))
+    ],
+    Case(
+        "task_hidden_layer_sizes_0", _param(task_hidden_layer_sizes=(0,)), "task_hidden_layer_sizes", families=NETWORKS
+    ),
+    Case("hidden_size_0", _param(hidden_size=0), "hidden_size", families=("rnn",)),
+    Case("learning_rate_init_0", _param(learning_rate_init=0), "learning_rate_init", families=NETWORKS),
+    Case("alpha_negative", _param(alpha=-1.0), "alpha", families=NETWORKS),
+    Case("C_negative", _param(C=-1.0), r"\bC\b", families=("svc",)),
+    Case("class_weight_negative", _param(class_weight={0: -1}), "class_weight", families=("svc", *NETWORKS)),
+    Case("n_jobs_0", _param(n_jobs=0), "n_jobs", families=("svc", "independent")),
+    Case("sample_weight_negative", _sample_weight(np.r_[-1.0, np.ones(N - 1)]), "sample_weight"),
+    Case("sample_weight_wrong_length", _sample_weight(np.ones(N - 1)), "sample_weight"),
+    Case(
+        "sample_weight_overflows_float32",
+        _sample_weight(np.full(N, 1e39)),
+        "sample_weight",
+        families=NETWORKS,
+        forbid="learning_rate",
+    ),
+    Case("regressor_wrapped", _param(estimator=LinearRegression()), "estimator.*classifier", families=BASELINES),
+    Case(
+        "predict_proba_without_probability",
+        _predict_proba_without_probability,
+        r"probability=True",
+        families=("svc",),
+        attribute_ok=True,
+    ),
+    # networks
+    Case(
+        "list_of_1d_sequences",
+        _ragged_1d_sequences,
+        all_of(r"2-?D", r"steps, n?_?features"),
+        families=("rnn",),
+        layouts=("seq",),
+    ),
+    Case("early_stopping_tiny_tasks", _early_stopping_tiny_tasks, families=NETWORKS),
+    Case("diverging_learning_rate", _diverging, families=MLPS),
+]
+CELLS = [
+    pytest.param(spec, case, id=f"{spec.name}-{case.name}")
+    for case in CASES
+    for spec in SPECS
+    if case.applies(spec)
+]
+
+
+@pytest.mark.parametrize("spec, case", CELLS)
+def test_estimator_bad_input(spec, case):
+    if case.pattern is None:
+        case.run(spec)  # checks a correct result, or a clear error, itself
+        return
+    with pytest.raises(Exception) as excinfo:
+        case.run(spec)
+    assert_clear_error(excinfo, case.pattern, attribute_ok=case.attribute_ok, forbid=case.forbid)
+
+
+# ---------------------------------------------------------- FeatureTransformer
+
+
+def _ft(task_column="task"):
+    return FeatureTransformer(StandardScaler(), task_column=task_column)
+
+
+def _ft_int_column_names():
+    """task_column=0 on columns [1, 0, 2, ...]: the column NAMED 0 passes through, and the
+    estimator after it finds it under the same task_column."""
+    X, y, tasks = data()
+    df = pd.DataFrame(X, columns=[1, 2, 3, 4])
+    df.insert(1, 0, tasks + 10)
+    out = _ft(0).fit_transform(df)
+    assert out.shape == df.shape and list(out.columns).index(0) == 1
+    np.testing.assert_array_equal(out[0].to_numpy(), tasks + 10)  # the ids, untouched
+    np.testing.assert_allclose(out.drop(columns=0).to_numpy(float).mean(axis=0), 0, atol=1e-12)
+    model = make_pipeline(_ft(0), MultiTaskKernelSVC(kernel="linear", task_column=0)).fit(df, y)
+    assert list(model[-1].tasks_) == [10, 11]
+    assert_sensible(model, df, y)
+
+
+def _ft_nan_passes_through():
+    """StandardScaler keeps NaN (sklearn accepts it), the ids are untouched."""
+    X, _, tasks = data()
+    X[5, 1] = np.nan
+    out = _ft().fit_transform(frame(X, tasks))
+    assert np.isnan(out["f1"].iloc[5]) and np.isfinite(out.drop(index=5).to_numpy(float)).all()
+    np.testing.assert_array_equal(out["task"].to_numpy(), tasks)
+
+
+def _ft_text_ids_pass_through():
+    X, _, tasks = data()
+    ids = np.where(tasks == 0, "north", "south").astype(object)
+    out = _ft(-1).fit_transform(np.column_stack([X.astype(object), ids]))
+    assert out.shape == (N, D + 1) and list(out[:, -1]) == list(ids)
+    np.testing.assert_allclose(out[:, :-1].astype(float).mean(axis=0), 0, atol=1e-12)
+
+
+def _ft_fit(X, task_column="task"):
+    return lambda: _ft(task_column).fit(X)
+
+
+def _ft_fewer_features_at_transform():
+    X, _, tasks = data()
+    _ft(-1).fit(np.column_stack([X, tasks])).transform(np.column_stack([X[:, :2], tasks]))
+
+
+def _ft_not_fitted():
+    X, _, tasks = data()
+    _ft(-1).transform(np.column_stack([X, tasks]))
+
+
+def _ft_X(value):
+    X, _, tasks = data()
+    X = X.astype(object if isinstance(value, str) else float)
+    X[5, 1] = value
+    return frame(X, tasks)
+
+
+_X, _, _TASKS = data()
+FT_CASES = [
+    ("task_column_out_of_range", _ft_fit(np.column_stack([_X, _TASKS]), 7), r"task_column=7"),
+    ("task_column_name_with_ndarray", _ft_fit(np.column_stack([_X, _TASKS])), r"task_column='task'"),
+    ("task_column_not_in_frame", _ft_fit(frame(_X, _TASKS), "site"), r"task_column='site'"),
+    ("task_column_0_names_column_0", _ft_int_column_names, None),
+    ("X_nan_passes_through", _ft_nan_passes_through, None),
+    ("text_ids_pass_through", _ft_text_ids_pass_through, None),
+    ("X_inf", _ft_fit(_ft_X(np.inf)), all_of(r"\bX\b", "infinity")),
+    ("X_string_in_feature", _ft_fit(_ft_X("a")), all_of(r"\bX\b|column|feature", r"'a'|string|text|numeric")),
+    ("X_1d", _ft_fit(_X[:, 0], 0), all_of(r"\bX\b", r"1D|1-D|one-dimensional|2D|2-D")),
+    ("X_empty", _ft_fit(np.column_stack([_X, _TASKS])[:0], -1), r"0 sample|empty"),
+    ("X_3d", _ft_fit(_X.reshape(N, 2, 2), 0), r"dim(ension)? 3\b|3-?D"),
+    ("X_fewer_features_at_transform", _ft_fewer_features_at_transform, all_of(r"\bX\b", "features")),
+    ("transform_before_fit", _ft_not_fitted, r"not fitted"),
+]
+
+
+@pytest.mark.parametrize("run, pattern", [pytest.param(run, p, id=name) for name, run, p in FT_CASES])
+def test_feature_transformer_bad_input(run, pattern):
+    if pattern is None:
+        run()
+        return
+    with pytest.raises(Exception) as excinfo:
+        run()
+    assert_clear_error(excinfo, pattern)
+
+
+# ------------------------------------------------------------------------- CLI
+
+
+def _csv(tmp_path, header="site,label,f0,f1", labels=(0, 1), label_text=None):
+    """Two tasks of 12 rows; ``label_text(i)`` overrides the label of row i."""
+    rng = np.random.RandomState(0)
+    lines = [header]
+    for task in ("a", "b"):
+        for i in range(12):
+            label = labels[i % len(labels)] if label_text is None else label_text(i)
+            cells = [task, str(label)] + [f"{rng.randn():.3f}" for _ in range(header.count(",") - 1)]
+            lines.append(",".join(cells))
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _csv_with_text_feature(tmp_path):
+    path = _csv(tmp_path)
+    lines = path.read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[3] = "n/a"
+    lines[3] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+FAST = ["--cv", "2", "--quiet", "--kernel", "linear", "--task-similarity", "0.5"]
+CLI_CASES = [
+    ("missing_file", lambda p: p / "nope.csv", [], r"no such file.*nope\.csv"),
+    ("missing_target_column", _csv, ["--target", "outcome"], r"--target 'outcome'"),
+    ("missing_task_column", _csv, ["--task-column", "school"], r"--task-column 'school'"),
+    ("duplicate_header_names", lambda p: _csv(p, header="site,label,f0,f0"), [], r"duplicate column names: 'f0'"),
+    (
+        "continuous_target",
+        lambda p: _csv(p, label_text=lambda i: f"{0.37 * i - 1.1:.3f}"),
+        [],
+        all_of(r"'label'", r"regression|continuous|class labels"),
+    ),
+    ("text_in_feature_column", _csv_with_text_feature, [], r"feature column 'f1'"),
+    ("n_jobs_0", _csv, ["--n-jobs", "0"], r"--n-jobs"),
+    (
+        "roc_auc_with_3_classes",
+        lambda p: _csv(p, labels=("low", "mid", "high")),
+        ["--scoring", "roc_auc"],
+        all_of(r"--scoring roc_auc", "two classes"),
+    ),
+]
+
+
+@pytest.fixture
+def no_cross_validation(monkeypatch):
+    """The errors must come before the cross-validation; if it starts, it fails at once."""
+
+    def started(*args, **kwargs):
+        raise RuntimeError("the cross-validation started")
+
+    monkeypatch.setattr(skmtl.model_selection, "compare_with_single_task", started)
+
+
+@pytest.mark.parametrize("make_csv, options, pattern", [pytest.param(*c[1:], id=c[0]) for c in CLI_CASES])
+def test_cli_bad_input(tmp_path, capsys, no_cross_validation, make_csv, options, pattern):
+    argv = ["compare", str(make_csv(tmp_path)), "--task-column", "site", "--target", "label", *FAST, *options]
+    try:
+        status = main(argv)
+    except SystemExit as stop:  # argparse: a bad option
+        status = stop.code
+    _, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert status not in (0, None), f"exit status {status}; stderr: {err!r}"
+    assert len(lines) == 1, f"stderr is not one line: {err!r}"
+    assert re.match(r"skmtl( compare)?: error: ", lines[0]), lines[0]
+    assert "Traceback" not in err and "the cross-validation started" not in err, lines[0]
+    assert re.search(pattern, lines[0]), f"{lines[0]!r} does not match {pattern!r}"
