@@ -53,30 +53,57 @@ def _is_missing(value) -> bool:
         return True
 
 
-def _kinds(values: np.ndarray) -> set:
-    """'text' and/or 'number' for the values of an object array (missing ones aside)."""
-    kinds = set()
-    for value in values:
-        if isinstance(value, (str, bytes)):
-            kinds.add("text")
-        elif not _is_missing(value):
-            kinds.add("number" if isinstance(value, (numbers.Number, np.number, np.bool_)) else type(value).__name__)
-        if len(kinds) > 1:
-            break
-    return kinds
+_TEXT_TYPES = (str, np.str_)
+_NUMBER_TYPES = (int, float, bool, np.integer, np.floating, np.bool_)
 
 
-def _as_object_array(values) -> np.ndarray | None:
-    """``values`` as a 1-D object array, before NumPy converts mixed values to text."""
+def _kind(value) -> str | None:
+    """'text', 'bytes', 'number' or the type's name; None for a missing value."""
+    if isinstance(value, _TEXT_TYPES):
+        return "text"
+    if isinstance(value, (bytes, np.bytes_)):
+        return "bytes"
+    if _is_missing(value):
+        return None
+    return "number" if isinstance(value, (numbers.Number, np.number, np.bool_)) else type(value).__name__
+
+
+def _scan(raw: np.ndarray) -> tuple[np.ndarray, set]:
+    """(missing mask, kinds) of an object array's values, in one pass where it matters.
+
+    The common cases (all text, all ints) are read from the set of types
+    alone, without a Python call per value.
+    """
+    types = set(map(type, raw))
+    if all(issubclass(t, _TEXT_TYPES) for t in types):
+        return np.zeros(len(raw), bool), {"text"} if len(raw) else set()
+    if all(issubclass(t, (int, np.integer, bool, np.bool_)) for t in types):
+        return np.zeros(len(raw), bool), {"number"}
+    kinds = [_kind(v) for v in raw]
+    missing = np.fromiter((k is None for k in kinds), bool, len(raw))
+    return missing, set(kinds) - {None}
+
+
+def _as_object_array(values) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(values as NumPy makes them, or None; their 1-D object array if NumPy would make text or objects).
+
+    The object array is what the user gave, before NumPy turns ``[1, '1']``
+    into ``['1', '1']``; numbers and booleans need no such look.
+    """
     if isinstance(values, np.ndarray) and values.dtype != object:
-        return None
-    if hasattr(values, "dtype") and getattr(values.dtype, "kind", "O") not in "OU":  # pandas
-        return None
+        return values, None
     try:
-        values = np.asarray(values, dtype=object)
+        array = np.asarray(values)
+    except (TypeError, ValueError):  # ragged input: let the caller's checks speak
+        array = None
+    if array is not None and array.dtype.kind not in "OUS":
+        return array, None
+    try:
+        raw = np.asarray(values, dtype=object)
     except (TypeError, ValueError):
-        return None
-    return values.ravel() if values.ndim == 2 and 1 in values.shape else values
+        return array, None
+    raw = raw.ravel() if raw.ndim == 2 and 1 in raw.shape else raw
+    return array, (raw if raw.ndim == 1 else None)
 
 
 def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
@@ -85,21 +112,22 @@ def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
     Distinct ids must stay distinct: ``[1, '1']`` would become one task once
     NumPy turns both into text, so a mix of numbers and text is refused.
     """
-    raw = _as_object_array(ids)
-    if raw is not None and raw.ndim == 1:
-        missing = np.fromiter((_is_missing(v) for v in raw), bool, len(raw))
+    array, raw = _as_object_array(ids)
+    if raw is not None:
+        missing, kinds = _scan(raw)
         _refuse_missing_ids(missing, source)
-        kinds = _kinds(raw)
         if len(kinds) > 1:
             raise ValueError(
                 f"{source} mixes task ids of different types ({' and '.join(sorted(kinds))}), "
                 "e.g. 1 and '1', which would be merged into one task; give every id the "
                 "same type (all text or all numbers)."
             )
+        if kinds == {"number"}:
+            _refuse_transformed_ids(np.asarray(raw.tolist()), source)
         # An array keeps its object dtype; a list becomes what NumPy makes of it.
-        ids = raw if hasattr(ids, "dtype") else np.asarray(raw.tolist())
+        ids = raw if hasattr(ids, "dtype") else array
     else:
-        ids = np.asarray(ids)
+        ids = array if array is not None else np.asarray(ids)
     if ids.ndim != 1:
         ids = column_or_1d(ids, warn=False) if ids.ndim == 2 and 1 in ids.shape else ids
     if ids.ndim != 1:
@@ -114,16 +142,22 @@ def _as_task_ids(ids, n_samples: int, source: str) -> np.ndarray:
         )
     if ids.dtype.kind == "f":
         _refuse_missing_ids(np.isnan(ids), source)
-        fractional = ids != np.round(ids)
-        if fractional.any():
-            raise ValueError(
-                f"{source} holds non-integer task ids such as {float(ids[fractional][0]):g}: it looks like "
-                "a transformed column (a scaler in a Pipeline standardises every column, task "
-                "ids included). Transform only the features with "
-                "skmtl.compose.FeatureTransformer(<transformer>, task_column=...), or pass "
-                "integer or text ids."
-            )
+        _refuse_transformed_ids(ids, source)
     return ids
+
+
+def _refuse_transformed_ids(ids: np.ndarray, source: str) -> None:
+    if ids.dtype.kind != "f":
+        return
+    fractional = ids != np.round(ids)
+    if fractional.any():
+        raise ValueError(
+            f"{source} holds non-integer task ids such as {float(ids[fractional][0]):g}: it looks like "
+            "a transformed column (a scaler in a Pipeline standardises every column, task "
+            "ids included). Transform only the features with "
+            "skmtl.compose.FeatureTransformer(<transformer>, task_column=...), or pass "
+            "integer or text ids."
+        )
 
 
 def _refuse_missing_ids(missing: np.ndarray, source: str) -> None:
@@ -162,9 +196,10 @@ def _locate_task_column(X, task_column):
 def _frame_column_position(columns: list, task_column) -> int:
     """Where ``task_column`` is in a DataFrame: a column name means that name, as ``df[...]``.
 
-    An integer is a position only when no column name is an integer, so that
+    An integer is a position only when no column name is an integer, or when
+    the names are the positions (``pd.DataFrame(array)``), so that
     ``task_column=0`` on columns ``[1, 0, 2]`` is the column named 0, and on
-    integer-named columns without 0 it is refused rather than guessed.
+    other integer-named columns without 0 it is refused rather than guessed.
     """
     shown = f"{columns[:20]}{' ...' if len(columns) > 20 else ''}"
     if task_column in columns:
@@ -174,7 +209,8 @@ def _frame_column_position(columns: list, task_column) -> int:
         return matches[0]
     if isinstance(task_column, str):
         raise ValueError(f"task_column={task_column!r} is not a column of X; its columns are {shown}.")
-    if any(isinstance(name, (numbers.Integral, np.integer)) for name in columns):
+    names_are_positions = columns == list(range(len(columns)))  # pd.DataFrame(array)
+    if not names_are_positions and any(isinstance(name, (numbers.Integral, np.integer)) for name in columns):
         raise ValueError(
             f"task_column={task_column!r} is not a column name of X, whose column names are "
             f"integers ({shown}), so reading it as a position would be ambiguous; pass the "
@@ -253,16 +289,15 @@ def check_labels(y, name: str = "y") -> None:
                 f"{name} contains {int(missing.sum())} missing label(s) (NaN), first at row "
                 f"{int(np.flatnonzero(missing)[0])}; drop those rows or fill in their labels."
             )
-    raw = _as_object_array(y)
-    if raw is None or raw.ndim != 1:
+    raw = _as_object_array(y)[1]
+    if raw is None:
         return
-    missing = np.fromiter((_is_missing(v) for v in raw), bool, len(raw))
+    missing, kinds = _scan(raw)
     if missing.any():
         raise ValueError(
             f"{name} contains {int(missing.sum())} missing label(s) (None, NaN or NA), first at "
             f"row {int(np.flatnonzero(missing)[0])}; drop those rows or fill in their labels."
         )
-    kinds = _kinds(raw)
     if len(kinds) > 1:
         raise ValueError(
             f"{name} mixes labels of different types ({' and '.join(sorted(kinds))}), e.g. 1 and "
@@ -335,7 +370,7 @@ def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
 
 
 @contextmanager
-def readable_input_errors(X, estimator: str, task_column=None):
+def readable_input_errors(X, estimator: str, task_column=None, *, inside_feature_transformer=False):
     """Turn scikit-learn's and NumPy's input errors into one line that names the fix.
 
     ``check_array`` explains NaN and 1-D input over several lines (printing the
@@ -346,17 +381,20 @@ def readable_input_errors(X, estimator: str, task_column=None):
         yield
     except ValueError as exc:
         message = str(exc)
+        first = message.split("\n", 1)[0]
         if "could not convert string to float" in message:
             value = message.split(":", 1)[-1].strip()
+            column = _text_column(X, task_column)
+            encode = f"make_column_transformer((OneHotEncoder(), [{column[1]!r}]), remainder='passthrough')"
+            fix = (
+                f"encode it inside the wrapped transformer, e.g. FeatureTransformer({encode}, "
+                "task_column=...)" if inside_feature_transformer else
+                f"encode text columns first, e.g. skmtl.compose.FeatureTransformer({encode}, "
+                "task_column=...) in a Pipeline, or drop them"
+            )
             raise ValueError(
-                f"X has text ({value}) in {_text_column(X, task_column)}, but {estimator} needs "
-                "numeric features: encode text columns first (e.g. "
-                "skmtl.compose.FeatureTransformer(OneHotEncoder(), task_column=...) for a "
-                "table with a task column), or drop them."
+                f"X has text ({value}) in {column[0]}, but {estimator} needs numeric features: {fix}."
             ) from None
-        if "\n" not in message:
-            raise
-        first = message.split("\n", 1)[0]
         if first.startswith("Expected 2D array, got 1D array"):
             raise ValueError(
                 f"Expected a 2D array for X, got a 1D array of {np.shape(X)[0]} values. Reshape "
@@ -369,23 +407,33 @@ def readable_input_errors(X, estimator: str, task_column=None):
                 "drop them first (e.g. skmtl.compose.FeatureTransformer(SimpleImputer(), "
                 "task_column=...) for a table with a task column)."
             ) from None
+        if "\n" not in message:
+            raise
         raise ValueError(" ".join(line.strip() for line in message.splitlines() if line.strip())) from None
 
 
-def _text_column(X, task_column) -> str:
-    """'column 'city'' or 'column 3': the first feature column that is not numeric."""
+def _text_column(X, task_column) -> tuple[str, object]:
+    """("column 'city'", 'city') or ("column 3", 3): the first feature column that is not numeric."""
     if hasattr(X, "columns") and hasattr(X, "iloc"):
-        columns = [(name, X[name]) for name in X.columns if name != task_column]
+        columns = [(name, X.iloc[:, k]) for k, name in enumerate(X.columns)]
     elif isinstance(X, np.ndarray) and X.ndim == 2:
-        columns = [(k, X[:, k]) for k in range(X.shape[1]) if task_column is None or k != task_column % X.shape[1]]
+        columns = [(k, X[:, k]) for k in range(X.shape[1])]
     else:
-        return "a feature column"
-    for name, values in columns:
+        return "a feature column", "<column>"
+    skip = None
+    if task_column is not None:
+        try:
+            skip = _locate_task_column(X, task_column)[0]
+        except (ValueError, TypeError):
+            pass
+    for k, (name, values) in enumerate(columns):
+        if k == skip:
+            continue
         try:
             np.asarray(values, dtype=float)
         except (TypeError, ValueError):
-            return f"column {name!r}"
-    return "a feature column"
+            return f"column {name!r}", name
+    return "a feature column", "<column>"
 
 
 class TaskDataMixin:

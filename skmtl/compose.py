@@ -17,11 +17,23 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils import get_tags
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
 from ._tasks import _locate_task_column, _split_task_column, readable_input_errors
 
 __all__ = ["FeatureTransformer"]
+
+
+def _positional(columns) -> bool:
+    """Column names that are their positions, as ``pd.DataFrame(array)`` makes them."""
+    return list(columns) == list(range(len(columns)))
+
+
+def _names_the_column(columns, task_column) -> bool:
+    """Whether ``task_column`` is a column name (rather than a position) for these columns."""
+    if isinstance(task_column, str):
+        return True
+    return task_column in list(columns) and not _positional(columns)
 
 
 class FeatureTransformer(TransformerMixin, BaseEstimator):
@@ -118,12 +130,12 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
             The transformed features with the task column in its place.
         """
         self._validate_params()
-        with readable_input_errors(X, type(self).__name__, self.task_column):
+        with readable_input_errors(X, type(self.transformer).__name__, self.task_column,
+                                   inside_feature_transformer=True):
             X = self._check(X, reset=True)
             features, ids, position, frame = self._split(X)
             self.transformer_ = clone(self.transformer)
-            if frame is not None and hasattr(self.transformer_, "set_output"):
-                self.transformer_.set_output(transform="pandas")
+            self._task_by_name = frame is not None and _names_the_column(frame.columns, self.task_column)
             out = self.transformer_.fit_transform(features, y, **fit_params)
         return self._join(out, ids, position, frame)
 
@@ -141,7 +153,8 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
             The transformed features with the task column in its place.
         """
         check_is_fitted(self)
-        with readable_input_errors(X, type(self).__name__, self.task_column):
+        with readable_input_errors(X, type(self.transformer).__name__, self.task_column,
+                                   inside_feature_transformer=True):
             X = self._check(X, reset=False)
             features, ids, position, frame = self._split(X)
             out = self.transformer_.transform(features)
@@ -161,36 +174,21 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
 
     def _split(self, X):
         position, ids, located = _locate_task_column(X, self.task_column)
+        self._position_in_fit = position
         if hasattr(located, "iloc"):
             return located.drop(columns=located.columns[position]), ids, position, located
         features, ids = _split_task_column(located, self.task_column, {"accept_sparse": True, "dtype": None, "ensure_all_finite": False})
         return features, ids, position, None
 
-    def _join(self, out, ids, position, frame):
-        """Put the task column back where the next step's ``task_column`` looks for it."""
-        if frame is not None:
-            import pandas as pd
+    def _output_index(self, n_out, position):
+        """Where the task column goes among ``n_out`` transformed features.
 
-            if not hasattr(out, "iloc"):
-                out = pd.DataFrame(out, index=frame.index, columns=self._out_names(out.shape[1]))
-            out = out.copy()
-            names = frame.columns.drop(frame.columns[position])
-            if not all(isinstance(name, str) for name in frame.columns):
-                # scikit-learn names the output x0, x1, ... when the input names are
-                # not all text; mixed with the task column's name, no estimator
-                # would take them. Keep the input's names where the columns map 1:1.
-                if out.shape[1] != len(names):
-                    raise ValueError(
-                        "X has column names that are not all text, and the transformer changes "
-                        f"the number of feature columns ({len(names)} to {out.shape[1]}), so "
-                        "they cannot keep their names; give X text column names (e.g. "
-                        "X.columns = X.columns.astype(str), and task_column as text)."
-                    )
-                out.columns = names
-            out.insert(min(position, out.shape[1]), frame.columns[position], frame.iloc[:, position])
-            return out
-        n_out = out.shape[1]
-        # The index the task column had: i >= 0 stays i, -k stays k-th from the end.
+        By name: where it was (the next step finds it by name). By index:
+        ``i >= 0`` stays ``i`` and ``-k`` stays ``k``-th from the end, whatever
+        the number of columns the transformer returns.
+        """
+        if self._task_by_name:
+            return min(position, n_out)
         given = self.task_column
         at = given if given >= 0 else n_out + 1 + given
         if not 0 <= at <= n_out:
@@ -198,6 +196,13 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
                 f"The transformer returns {n_out} feature columns, too few to put the task "
                 f"column back at index {given}; use task_column=-1 (the last column)."
             )
+        return at
+
+    def _join(self, out, ids, position, frame):
+        """Put the task column back where the next step's ``task_column`` looks for it."""
+        at = self._output_index(out.shape[1], position)
+        if frame is not None:
+            return self._join_frame(out, at, position, frame)
         ids = np.asarray(ids)
         if sp.issparse(out):
             column = sp.csr_matrix(ids.astype(out.dtype).reshape(-1, 1))
@@ -206,11 +211,43 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
         dtype = np.result_type(out.dtype, ids.dtype) if ids.dtype.kind in "biuf" else object
         return np.column_stack([out[:, :at].astype(dtype), ids.astype(dtype), out[:, at:].astype(dtype)])
 
-    def _out_names(self, n_out):
-        try:
-            return list(self.transformer_.get_feature_names_out())
-        except (AttributeError, ValueError, TypeError):
-            return [f"x{k}" for k in range(n_out)]
+    def _join_frame(self, out, at, position, frame):
+        import pandas as pd
+
+        task_name = frame.columns[position]
+        names = self._feature_names_out(out.shape[1], frame.columns.drop(task_name), _positional(frame.columns))
+        if sp.issparse(out):  # e.g. OneHotEncoder's default output
+            out = pd.DataFrame.sparse.from_spmatrix(out, index=frame.index, columns=names)
+        elif hasattr(out, "iloc"):  # set_output(transform="pandas") asked for by the user
+            out = out.set_axis(names, axis=1).copy()
+        else:
+            out = pd.DataFrame(np.asarray(out), index=frame.index, columns=names)
+        positional = _positional(frame.columns)
+        out.insert(at, "_task" if positional else task_name, frame.iloc[:, position])
+        if positional:  # pd.DataFrame(array) in, the same kind out
+            out.columns = range(out.shape[1])
+        return out
+
+    def _feature_names_out(self, n_out, feature_names, positional):
+        """Names of the transformed features of a DataFrame."""
+        if all(isinstance(name, str) for name in feature_names):
+            try:
+                return list(self.transformer_.get_feature_names_out())
+            except (AttributeError, ValueError, TypeError):
+                return [f"x{k}" for k in range(n_out)]
+        # Names that are not all text (the transformer saw none): positions stay
+        # positions (renumbered by the caller); other names are kept where the
+        # columns map one to one.
+        if positional:
+            return [f"_{k}" for k in range(n_out)]  # numbered by the caller
+        if n_out == len(feature_names):
+            return list(feature_names)
+        raise ValueError(
+            "X has column names that are not all text, and the transformer changes the "
+            f"number of feature columns ({len(feature_names)} to {n_out}), so they cannot "
+            "keep their names; give X text column names (e.g. X.columns = "
+            "X.columns.astype(str), and task_column as text)."
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the transformer's, and the task column's.
@@ -218,22 +255,19 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str, default=None
-            Unused; the names come from fit.
+            The names of the input columns, task column included; by default
+            ``feature_names_in_``, else ``x0, x1, ...``.
 
         Returns
         -------
         names : ndarray of str
         """
         check_is_fitted(self)
-        names = list(self.transformer_.get_feature_names_out())
-        if hasattr(self, "feature_names_in_"):
-            position = list(self.feature_names_in_).index(self.task_column) if isinstance(
-                self.task_column, str
-            ) else self.task_column % self.n_features_in_
-            names.insert(min(position, len(names)), self.feature_names_in_[position])
-        else:
-            given = self.task_column
-            names.insert(given if given >= 0 else len(names) + 1 + given, f"x{given % self.n_features_in_}")
+        input_features = _check_feature_names_in(self, input_features)
+        position = self._position_in_fit
+        features = [name for k, name in enumerate(input_features) if k != position]
+        names = list(self.transformer_.get_feature_names_out(features))
+        names.insert(self._output_index(len(names), position), input_features[position])
         return np.asarray(names, dtype=object)
 
     def __sklearn_tags__(self):

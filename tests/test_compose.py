@@ -101,3 +101,46 @@ def test_a_transformer_without_transform_is_refused():
 @parametrize_with_checks([FeatureTransformer(StandardScaler(), task_column=0), FeatureTransformer(StandardScaler(with_mean=False), task_column=-1)])
 def test_sklearn_checks(estimator, check):
     check(estimator)
+
+
+def test_a_position_from_the_end_on_a_dataframe_survives_a_change_of_width():
+    """task_column=-1 must still be the last column when the transformer adds columns."""
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"city": rng.choice(["a", "b", "c"], 90), "task": np.repeat([10, 20, 30], 30)})
+    y = np.tile([0, 1], 45)
+    step = FeatureTransformer(OneHotEncoder(sparse_output=False), task_column=-1)
+    out = step.fit_transform(frame)
+    assert list(out.columns) == ["city_a", "city_b", "city_c", "task"]
+    model = make_pipeline(step, MultiTaskKernelSVC(task_column=-1)).fit(frame, y)
+    assert model[-1].tasks_.tolist() == [10, 20, 30]
+    # The same on pd.DataFrame(array): names that are positions stay positions.
+    plain = pd.DataFrame(frame.to_numpy())
+    out = FeatureTransformer(OneHotEncoder(sparse_output=False), task_column=-1).fit_transform(plain)
+    assert list(out.columns) == [0, 1, 2, 3] and out[3].tolist() == frame["task"].tolist()
+    assert make_pipeline(FeatureTransformer(OneHotEncoder(sparse_output=False), task_column=-1),
+                         MultiTaskKernelSVC(task_column=-1)).fit(plain, y)[-1].tasks_.tolist() == [10, 20, 30]
+
+
+def test_sparse_output_of_the_wrapped_transformer_on_a_dataframe():
+    """OneHotEncoder() returns a sparse matrix by default; the frame carries it as sparse columns."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.randn(90), "city": rng.choice(["a", "b"], 90), "task": np.repeat(["p", "q", "r"], 30)})
+    y = (frame["x"] > 0).astype(int)
+    encode = make_column_transformer((OneHotEncoder(), ["city"]), remainder="passthrough")
+    model = make_pipeline(FeatureTransformer(encode, task_column="task"), MultiTaskKernelSVC(task_column="task"))
+    assert model.fit(frame, y).score(frame, y) > 0.8
+    assert list(model[-1].tasks_) == ["p", "q", "r"]
+
+
+def test_feature_names_keep_their_input_indices():
+    features, tasks, y = _data()
+    X = np.column_stack([tasks, features])
+    step = FeatureTransformer(StandardScaler(), task_column=0).fit(X)
+    assert list(step.get_feature_names_out()) == ["x0", "x1", "x2", "x3"]
+    model = make_pipeline(step, MultiTaskKernelSVC(task_column=0)).set_output(transform="pandas")
+    assert model.fit(X, y)[-1].tasks_.tolist() == [3, 5, 9]

@@ -188,7 +188,7 @@ def test_warm_start_continues_and_needs_the_same_classes(multitask):
 def test_partial_fit_refuses_other_classes_than_the_first_call(multitask):
     X, y, tasks = multitask
     clf = SharedMLPClassifier((8,), random_state=0).partial_fit(X, y, tasks=tasks, classes=[0, 1])
-    with pytest.raises(ValueError, match=r"`classes=\[1, 2\]` is not the same as on the first call"):
+    with pytest.raises(ValueError, match=r"`classes=\[1, 2\]` is not the same as the classes of the first fit"):
         clf.partial_fit(X, y + 1, tasks=tasks, classes=[1, 2])
     clf.partial_fit(X, y, tasks=tasks, classes=[1, 0])  # the same classes, in any order
 
@@ -222,6 +222,9 @@ def test_sample_weight_overflowing_float32_is_named(multitask):
     with pytest.raises(ValueError, match="sample_weight .*too large for dtype='float32'"):
         SharedMLPClassifier((8,), max_iter=2).fit(X, y, tasks=tasks, sample_weight=weight)
     SharedMLPClassifier((8,), max_iter=2, dtype="float64").fit(X, y, tasks=tasks, sample_weight=weight)
+    # Each weight fits float32, their sum in a batch does not: still the weights, not the learning rate.
+    with pytest.raises(ValueError, match="untrained network is already inf.*Rescale sample_weight"):
+        SharedMLPClassifier((8,), max_iter=2).fit(X, y, tasks=tasks, sample_weight=np.full(len(y), 1e37))
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

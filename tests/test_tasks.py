@@ -239,3 +239,34 @@ def test_nan_in_features_is_rejected_with_task_column(two_tasks):
     df.loc[3, "b"] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         MultiTaskKernelSVC(task_column="school").fit(df, y)
+
+
+def test_a_dataframe_made_from_an_array_takes_positions(two_tasks):
+    """pd.DataFrame(array) names its columns 0..n-1: -1 is the last one, not an ambiguity."""
+    X, y, tasks = two_tasks
+    frame = pd.DataFrame(np.column_stack([X, (tasks == "south").astype(int)]))
+    assert MultiTaskKernelSVC(task_column=-1).fit(frame, y).tasks_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("ids, message", [
+    ([b"1", "1"] * 80, "mixes task ids of different types \\(bytes and text\\)"),
+    (pd.Series([0.5, 1.5] * 80, dtype=object), "non-integer task ids such as 0.5"),
+])
+def test_more_ids_that_would_be_merged_or_look_transformed(two_tasks, ids, message):
+    X, y, _ = two_tasks
+    with pytest.raises(ValueError, match=message):
+        MultiTaskKernelSVC().fit(X, y, tasks=ids)
+
+
+def test_input_errors_name_the_column_and_the_fix(two_tasks):
+    X, y, tasks = two_tasks
+    frame = pd.DataFrame({"site": tasks, "x": X[:, 0], "city": np.where(X[:, 1] > 0, "paris", "oslo")})
+    for column in (0, "site"):  # the task column is skipped, by position or by name
+        with pytest.raises(ValueError, match=r"text \('(paris|oslo)'\) in column 'city'.*OneHotEncoder\(\), \['city'\]"):
+            MultiTaskKernelSVC(task_column=column).fit(frame, y)
+    with_nan = np.column_stack([X, (tasks == "south").astype(float)])
+    with_nan[3, 0] = np.nan
+    for kwargs, data in (({"task_column": -1}, (with_nan, y)), ({}, (with_nan[:, :-1], y))):
+        fit_kwargs = {} if kwargs else {"tasks": tasks}
+        with pytest.raises(ValueError, match=r"Input X contains NaN\. MultiTaskKernelSVC does not accept .*SimpleImputer"):
+            MultiTaskKernelSVC(**kwargs).fit(*data, **fit_kwargs)

@@ -162,8 +162,8 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         if hasattr(self, "task_coefs_") and classes is not None:
             if not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
-                    f"`classes={list(classes)!r}` is not the same as on the first call to "
-                    f"partial_fit, which gave {self.classes_}; pass the same classes, or none."
+                    f"`classes={list(classes)!r}` is not the same as the classes of the first "
+                    f"fit, {self.classes_}; pass the same classes, or none."
                 )
         return self._fit(X, y, tasks, sample_weight, incremental=True, classes=classes)
 

@@ -14,6 +14,7 @@ from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
 from ._recurrent import GATES
+from ._training import batch_rows
 
 
 #: Float64 activations one prediction chunk may hold.
@@ -305,7 +306,7 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
 
     def _check_training_memory(self, X):
         n, n_steps = X.shape[0], X.shape[1]
-        rows = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        rows = batch_rows(self.batch_size, n)
         itemsize = np.dtype(self.dtype).itemsize
         # a batch's forward and backward pass, and the padded inputs in the training dtype
         needed = 2 * self._activation_bytes(rows, n_steps, itemsize) + X.size * itemsize

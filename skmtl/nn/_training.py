@@ -117,11 +117,16 @@ def coefficients(est, batch, gram, denominator, rng):
     return base, head, trunk
 
 
+def batch_rows(batch_size, n_samples: int) -> int:
+    """Rows per batch: MLPClassifier's ``min(200, n_samples)`` for 'auto', else clipped to the data."""
+    return min(200, n_samples) if batch_size == "auto" else int(np.clip(batch_size, 1, n_samples))
+
+
 def train(est, backend, data, validation, incremental):
     """Run the epochs of one ``fit`` or ``partial_fit`` call on ``est``'s state."""
     network, rng = est._network, est._random_state
     n_samples, n_tasks = len(data.codes), network.n_tasks
-    batch_size = min(200, n_samples) if est.batch_size == "auto" else int(np.clip(est.batch_size, 1, n_samples))
+    batch_size = batch_rows(est.batch_size, n_samples)
     if est.batch_size != "auto" and est.batch_size > n_samples:
         warnings.warn("Got `batch_size` larger than the sample size. It is going to be clipped.")
     weighting = est._weighting
@@ -161,6 +166,13 @@ def train(est, backend, data, validation, incremental):
             est.loss_ = epoch.loss / n_samples
             est.loss_curve_.append(est.loss_)
             if not np.isfinite(est.loss_):
+                if not np.isfinite(est._initial_loss):  # before any step: not the learning rate
+                    raise ValueError(
+                        f"The loss of the untrained network is already {est._initial_loss}: "
+                        f"its weighted sums overflow dtype={est.dtype!r}. Rescale sample_weight "
+                        "(and class_weight) or the features (e.g. StandardScaler), or use "
+                        "dtype='float64'."
+                    )
                 raise ValueError(
                     f"The training loss became {est.loss_} at epoch {est.n_iter_}: the training "
                     f"diverged. Lower learning_rate_init (now {est.learning_rate_init:g}), or "
