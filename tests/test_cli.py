@@ -17,6 +17,7 @@ def skmtl(*args, cwd=None):
     )
 
 
+@pytest.mark.slow
 def test_default_run_prints_the_per_task_table():
     done = skmtl("compare")
     assert done.returncode == 0, done.stderr

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -16,6 +18,7 @@ def test_readme_python_blocks_run():
         exec(compile(block, "README.md", "exec"), {})
 
 
+@pytest.mark.slow
 def test_quickstart_example_runs():
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "quickstart.py")],

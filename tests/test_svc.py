@@ -291,6 +291,7 @@ def test_n_jobs_gives_the_same_model():
     np.testing.assert_array_equal(a.decision_function(X, tasks=tasks), b.decision_function(X, tasks=tasks))
 
 
+@pytest.mark.slow  # SVC itself takes ~10 s at tol=1e-8 on the linear kernel
 @pytest.mark.parametrize("kernel", ["linear", "poly"])
 def test_other_kernels_match_svc(kernel):
     X, y, _ = clustered_tasks(n_per_task=30)
