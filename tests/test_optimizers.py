@@ -59,3 +59,30 @@ def test_sgd_momentum_is_mlpclassifiers_velocity_rule():
         velocity = 0.9 * velocity - 0.1 * g  # sklearn's SGDOptimizer
         reference += velocity
     np.testing.assert_allclose(param, reference)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p, **kw: SGD(p, lr=0.05, momentum=0.9, nesterov=True, **kw),
+    lambda p, **kw: Adam(p, lr=0.01, **kw),
+], ids=["sgd", "adam"])
+def test_a_flat_buffer_steps_as_separate_parameters(make):
+    """Parameters as views of one array (in another order), located by the offsets given."""
+    rng = np.random.RandomState(0)
+    shapes = [(3, 4), (4,), (4, 2), (2,)]
+    separate = [rng.randn(*s) for s in shapes]
+    order = [2, 0, 3, 1]  # weights first, as the estimators lay them out
+    flat = np.concatenate([separate[k].ravel() for k in order])
+    views, offsets, at = [None] * 4, [0] * 4, 0
+    for k in order:
+        views[k], offsets[k] = flat[at : at + separate[k].size].reshape(shapes[k]), at
+        at += separate[k].size
+    decayed = [True, False, True, False]
+    one, other = make(separate, decayed=decayed), make(views, flat=flat, decayed=decayed, offsets=offsets)
+    for _ in range(5):
+        grads = [rng.randn(*s) for s in shapes]
+        one.step([g.copy() for g in grads], l2=0.1)
+        other.step([g.copy() for g in grads], l2=0.1)
+    for a, b in zip(separate, views):
+        np.testing.assert_allclose(b, a, rtol=1e-12)
+    with pytest.raises(ValueError, match="flat= needs offsets="):
+        make(views, flat=flat)

@@ -184,7 +184,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         else:
             y = self._encode_more_labels(y, codes, warm_start=self.warm_start)
         if self._optimizer is None or not incremental:
-            self._optimizer = self._make_optimizer(self._params, self._flat_params)
+            self._optimizer = self._make_optimizer(self._params, self._flat_params, self._flat_offsets)
 
         row_weight = sample_weight * class_weight_per_row(self.class_weight, self.classes_, codes, y)
         with np.errstate(over="ignore"):
@@ -338,11 +338,12 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
         """
         order = sorted(range(len(params)), key=lambda k: not is_weight(params[k]))
         flat = np.concatenate([params[k].ravel() for k in order])
-        views, offset = [None] * len(params), 0
+        views, offsets, offset = [None] * len(params), [0] * len(params), 0
         for k in order:
             views[k] = flat[offset : offset + params[k].size].reshape(params[k].shape)
+            offsets[k] = offset
             offset += params[k].size
-        self._flat_params = flat
+        self._flat_params, self._flat_offsets = flat, offsets
         self._params[:] = views
         if self._optimizer is not None:
             self._optimizer.flat = flat
@@ -359,13 +360,15 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
     def _tower_sizes(self):
         return layer_sizes(self.task_hidden_layer_sizes, "task_hidden_layer_sizes", allow_empty=True)
 
-    def _make_optimizer(self, params, flat=None):
+    def _make_optimizer(self, params, flat=None, offsets=None):
         decayed = [is_weight(p) for p in params]
         if self.solver == "sgd":
             return SGD(
-                params, self.learning_rate_init, self.momentum, self.nesterovs_momentum, flat, decayed
+                params, self.learning_rate_init, self.momentum, self.nesterovs_momentum, flat, decayed, offsets
             )
-        return Adam(params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon, flat, decayed)
+        return Adam(
+            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon, flat, decayed, offsets
+        )
 
     def _backend(self):
         if self.backend == "numpy":

@@ -24,8 +24,11 @@ import numpy as np
 class _FlatState:
     """Parameters, plus state buffers that are flat arrays with one view per parameter.
 
-    With ``flat`` (an array that the parameters are views of), the state
-    buffers follow its layout, and the whole update is one subtraction.
+    With ``flat`` (an array that the parameters are views of, parameter ``k``
+    starting at ``offsets[k]``), the state buffers follow its layout, and the
+    whole update is one subtraction. The offsets come from whoever built
+    ``flat``: recovering them from memory addresses would go silently wrong
+    the day a parameter stops being a view.
     ``decayed`` marks the parameters that get the L2 term ``l2 * param``
     added to their gradient (weights, not biases); when they fill the start
     of ``flat``, that too is one operation.
@@ -33,7 +36,7 @@ class _FlatState:
 
     _buffers: tuple = ()
 
-    def __init__(self, params, flat=None, decayed=None):
+    def __init__(self, params, flat=None, decayed=None, offsets=None):
         self.params = params
         self.flat = flat
         self.decayed = [False] * len(params) if decayed is None else list(decayed)
@@ -42,8 +45,9 @@ class _FlatState:
             self._offsets = np.cumsum([0] + [p.size for p in params])[:-1].tolist()
             size = sum(p.size for p in params)
         else:
-            start = flat.__array_interface__["data"][0]
-            self._offsets = [(p.__array_interface__["data"][0] - start) // flat.itemsize for p in params]
+            if offsets is None or len(offsets) != len(params):
+                raise ValueError("flat= needs offsets=, where each parameter starts in it.")
+            self._offsets = [int(o) for o in offsets]
             size = flat.size
         ends = sorted(o + p.size for o, p, d in zip(self._offsets, params, self.decayed) if d)
         decayed_size = sum(p.size for p, d in zip(params, self.decayed) if d)
@@ -125,13 +129,15 @@ class SGD(_FlatState):
         One array of which ``params`` are views, updated in one go.
     decayed : list of bool, default=None
         Which parameters ``step``'s ``l2`` term applies to (none by default).
+    offsets : list of int, default=None
+        With ``flat``: where each parameter starts in it.
     """
 
     _buffers = ("_momentum",)
     _view_names = ("buffers",)
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False, flat=None, decayed=None):
-        super().__init__(params, flat, decayed)
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, flat=None, decayed=None, offsets=None):
+        super().__init__(params, flat, decayed, offsets)
         self.lr = lr
         self.momentum = momentum
         self.nesterov = nesterov
@@ -182,13 +188,16 @@ class Adam(_FlatState):
         One array of which ``params`` are views, updated in one go.
     decayed : list of bool, default=None
         Which parameters ``step``'s ``l2`` term applies to (none by default).
+    offsets : list of int, default=None
+        With ``flat``: where each parameter starts in it.
     """
 
     _buffers = ("_first", "_second")
     _view_names = ("first", "second")
 
-    def __init__(self, params, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8, flat=None, decayed=None):
-        super().__init__(params, flat, decayed)
+    def __init__(self, params, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8, flat=None, decayed=None,
+                 offsets=None):
+        super().__init__(params, flat, decayed, offsets)
         self.lr = lr
         self.beta_1 = beta_1
         self.beta_2 = beta_2
