@@ -435,11 +435,7 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
                 f"Early stopping left task(s) {show_ids(self.tasks_[missing[:10]])} without "
                 "training rows; give them more rows or lower validation_fraction."
             )
-        validation = (
-            data.pick(val_rows).X, y[val_rows], data.codes[val_rows], data.sample_weight[val_rows],
-            data.pick(val_rows).lengths,
-        )
-        return data.pick(train_rows), validation
+        return data.pick(train_rows), data.pick(val_rows)
 
     def _validation_strata(self, codes, y, max_strata):
         """Task x class cells (rare cells merged into their task), else tasks, else None."""
@@ -482,10 +478,16 @@ class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator,
             proba[np.ix_(rows, self._task_class_mask[t])] = task_proba
         return proba
 
-    def _score_codes(self, X, y, codes, sample_weight, lengths=None):
-        """Accuracy on rows already validated (the early-stopping score)."""
-        predicted = np.argmax(self._proba(X, codes, lengths), axis=1)
-        return accuracy_score(y, predicted, sample_weight=sample_weight)
+    def _validation_score(self, data):
+        """Accuracy on a :class:`TrainingSet` (the early-stopping score).
+
+        Its labels are class indices within each row's task; a row's
+        prediction is always one of its task's classes, so comparing within
+        the task is comparing the labels.
+        """
+        predicted = np.argmax(self._proba(data.X, data.codes, data.lengths), axis=1)
+        local = self._local_class[data.codes, predicted]
+        return accuracy_score(data.y, local, sample_weight=data.sample_weight)
 
     def predict_proba(self, X, tasks=None):
         """Class probabilities of each row, from its own task's head.

@@ -219,7 +219,7 @@ def train(est, backend, data, validation, incremental):
 def _update_no_improvement_count(est, validation):
     """MLPClassifier's rule: count epochs that fail to beat the best by ``tol``."""
     if validation is not None:
-        score = est._score_codes(*validation)
+        score = est._validation_score(validation)
         est.validation_scores_.append(score)
         if est.verbose:
             print(f"Validation score: {score:f}")
