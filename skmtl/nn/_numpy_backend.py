@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _autograd as ag
 from ._autograd import Tensor
+from ._backend import Backend, one_sweep
 from ._recurrent import recurrent
 
 
@@ -62,7 +63,7 @@ def clip_by_norm(grads, max_norm):
     return [None if g is None else g * scale for g in grads]
 
 
-class NumpyBackend:
+class NumpyBackend(Backend):
     """Train a network's parameters, a flat list of arrays updated in place.
 
     Parameters
@@ -96,12 +97,9 @@ class NumpyBackend:
         y = self.y[rows]
         weight = None if self.weight is None else self.weight[rows]
         sums = np.zeros(net.n_tasks)
-        spans = batch.spans
-        # With known coefficients and a batch of one task (always, with one
-        # task), one backward sweep covers head and trunk: no cut is needed.
-        whole = coefficients is not None and len(spans) == 1 and spans[0][2] - spans[0][1] == len(rows)
+        whole = one_sweep(batch, coefficients)
         dz = None if whole else np.zeros_like(z.data)
-        for t, a, b in spans:
+        for t, a, b in batch.spans:
             zt = z if whole else Tensor(z.data[a:b], requires_grad=True)
             logits = net.forward_head(NumpyOps, leaves, t, zt, [m[a:b] for m in tower_masks])
             w = None if weight is None else weight[a:b]
@@ -135,31 +133,28 @@ class NumpyBackend:
         gram[np.ix_(batch.present, batch.present)] = jacobian @ jacobian.T
         return gram
 
-    def step(self, batch, head, trunk, l2, max_norm=None):
-        leaves, net = self.leaves, self.network
-        for t in [] if self._scaled else batch.present:
-            if head[t] != 1.0:
-                for leaf in leaves[net.task_starts[t] : net.task_starts[t + 1]]:
-                    leaf.grad = leaf.grad * float(head[t])
-        if self._jacobian is not None:
-            flat = trunk[batch.present].astype(self._jacobian.dtype) @ self._jacobian
-            offset = 0
-            for leaf in leaves[: self.n_trunk]:
-                leaf.grad = flat[offset : offset + leaf.data.size].reshape(leaf.data.shape)
-                offset += leaf.data.size
-        elif self._dz is None:
-            pass  # forward's one sweep reached the trunk already
-        elif self._scaled:
-            self._trunk_backward(self._dz)
-        else:
-            self._trunk_backward(self._dz * batch.row_coefficients(trunk, self._dz.dtype))
-        grads = [leaf.grad for leaf in leaves]
+    def _scale_head(self, t, factor):
+        net = self.network
+        for leaf in self.leaves[net.task_starts[t] : net.task_starts[t + 1]]:
+            leaf.grad = leaf.grad * factor
+
+    def _set_trunk_gradient(self, coefficients):
+        flat = coefficients.astype(self._jacobian.dtype) @ self._jacobian
+        offset = 0
+        for leaf in self.leaves[: self.n_trunk]:
+            leaf.grad = flat[offset : offset + leaf.data.size].reshape(leaf.data.shape)
+            offset += leaf.data.size
+
+    def _row_coefficients(self, batch, trunk):
+        return batch.row_coefficients(trunk, self._dz.dtype)
+
+    def _update(self, l2, max_norm):
+        grads = [leaf.grad for leaf in self.leaves]
         if max_norm is not None:
             grads = clip_by_norm(grads, max_norm)
         self.optimizer.step(grads, l2)
-        for leaf in leaves:
+        for leaf in self.leaves:
             leaf.grad = None
-        self._z = self._dz = self._jacobian = None
 
     def sync(self):
         """Bring the trained parameters back to ``params`` (already there: they are shared)."""

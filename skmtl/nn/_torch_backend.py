@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._backend import Backend, one_sweep
 from ._network import is_weight
 from ._optimizers import SGD
 
@@ -105,7 +106,7 @@ class TorchOps:
         return sequence, torch.cat(list(last), dim=1)
 
 
-class TorchBackend:
+class TorchBackend(Backend):
     """Train a network's parameters with torch; same interface as :class:`NumpyBackend`.
 
     Parameters
@@ -179,9 +180,7 @@ class TorchBackend:
         x = self._to_device(self.X[batch.rows].toarray()) if sp.issparse(self.X) else self.X[rows]
         z = net.forward_trunk(self.ops, self.tensors, x, trunk_masks, lengths)
         spans = batch.spans
-        # As in the NumPy backend: known coefficients and a batch of one task
-        # need no cut at the trunk, and one backward pass.
-        whole = coefficients is not None and len(spans) == 1 and spans[0][2] - spans[0][1] == len(batch.rows)
+        whole = one_sweep(batch, coefficients)
         detached = z if whole else z.detach().requires_grad_()
         y, weight = self.y[rows], self.weight[rows]
         sums, total = [], 0.0
@@ -221,26 +220,28 @@ class TorchBackend:
         gram[np.ix_(batch.present, batch.present)] = (jacobian @ jacobian.T).cpu().numpy()
         return gram
 
-    def step(self, batch, head, trunk, l2, max_norm=None):
-        net, tensors = self.network, self.tensors
-        for t in [] if self._scaled else batch.present:
-            if head[t] != 1.0:
-                for tensor in tensors[net.task_starts[t] : net.task_starts[t + 1]]:
-                    tensor.grad = tensor.grad * float(head[t])
-        if self._jacobian is not None:
-            coef = self._to_device(trunk[batch.present].astype(np.float64)).to(self._jacobian.dtype)
-            flat = coef @ self._jacobian
-            offset = 0
-            for tensor in tensors[: self.n_trunk]:
-                n = tensor.numel()
-                tensor.grad = flat[offset : offset + n].reshape(tensor.shape)
-                offset += n
-        elif self._dz is None:
-            pass  # forward's one backward pass reached the trunk already
-        elif self._scaled:
-            self._z.backward(self._dz)
-        else:
-            self._z.backward(self._dz * self._to_device(batch.row_coefficients(trunk, self.params[0].dtype)))
+    def _scale_head(self, t, factor):
+        net = self.network
+        for tensor in self.tensors[net.task_starts[t] : net.task_starts[t + 1]]:
+            tensor.grad = tensor.grad * factor
+
+    def _set_trunk_gradient(self, coefficients):
+        coef = self._to_device(coefficients.astype(np.float64)).to(self._jacobian.dtype)
+        flat = coef @ self._jacobian
+        offset = 0
+        for tensor in self.tensors[: self.n_trunk]:
+            n = tensor.numel()
+            tensor.grad = flat[offset : offset + n].reshape(tensor.shape)
+            offset += n
+
+    def _trunk_backward(self, seed):
+        self._z.backward(seed)
+
+    def _row_coefficients(self, batch, trunk):
+        return self._to_device(batch.row_coefficients(trunk, self.params[0].dtype))
+
+    def _update(self, l2, max_norm):
+        tensors = self.tensors
         if max_norm is not None:
             self.torch.nn.utils.clip_grad_norm_([t for t in tensors if t.grad is not None], max_norm)
         if l2:
@@ -248,7 +249,6 @@ class TorchBackend:
                 if tensor.grad is not None and is_weight(tensor):
                     tensor.grad = tensor.grad + l2 * tensor.detach()
         self.optimizer.step()
-        self._z = self._dz = self._jacobian = None
 
     def sync(self):
         """Copy the trained weights into the NumPy parameters, in place."""
