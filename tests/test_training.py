@@ -91,3 +91,18 @@ def test_gramian_is_the_inner_products_of_the_task_trunk_gradients():
     np.testing.assert_allclose(gram, np.array(rows) @ np.array(rows).T, rtol=1e-10)
 
 
+
+
+def test_each_head_names_its_loss_and_old_pickles_get_the_classifier_losses():
+    import pickle
+
+    from skmtl.nn._network import DenseTrunk, SharedNetwork
+
+    net = SharedNetwork(DenseTrunk(3, [4], "relu"), (), [1, 3], "relu", 0.0)
+    assert net.losses == ["sigmoid_cross_entropy", "softmax_cross_entropy"]
+    state = net.__dict__.copy()
+    del state["losses"]  # as pickled before heads named their losses
+    old = SharedNetwork.__new__(SharedNetwork)
+    old.__setstate__(state)
+    assert old.losses == net.losses
+    assert pickle.loads(pickle.dumps(net)).losses == net.losses

@@ -136,19 +136,30 @@ class SharedNetwork:
     n_outputs : list of int
         Output units per task: 1 (sigmoid) for a two-class task, else one
         per class (softmax).
+    losses : list of str, default=None
+        The loss of each task's head, by name (the backends' ops know each
+        name): 'sigmoid_cross_entropy' or 'softmax_cross_entropy'. By default,
+        the first for one output unit, the second for more. A new loss is a
+        new name in both ops namespaces; the loop and the backends do not change.
     activation : str
         Activation of the towers' hidden layers.
     dropout : float
         Dropout rate after every hidden layer, trunk and towers.
     """
 
-    def __init__(self, trunk, tower_sizes, n_outputs, activation, dropout):
+    def __init__(self, trunk, tower_sizes, n_outputs, activation, dropout, losses=None):
         self.trunk = trunk
         self.tower_sizes = tuple(tower_sizes)
         self.n_outputs = list(n_outputs)
+        self.losses = list(losses) if losses is not None else _classification_losses(self.n_outputs)
         self.activation = activation
         self.dropout = dropout
         self.n_tasks = len(self.n_outputs)
+
+    def __setstate__(self, state):
+        # Networks pickled before heads named their losses were all classifiers.
+        state.setdefault("losses", _classification_losses(state["n_outputs"]))
+        self.__dict__.update(state)
 
     def init(self, rng, dtype):
         """Initial parameters as one flat list of arrays (trunk, then tasks in order)."""
@@ -182,6 +193,10 @@ class SharedNetwork:
     def forward_head(self, ops, params, t, z, masks=()):
         """Logits of task ``t`` from its rows ``z`` of the trunk's output."""
         return dense_stack(ops, self.task_params(params, t), z, self.activation, masks, last_activation=False)
+
+
+def _classification_losses(n_outputs):
+    return ["sigmoid_cross_entropy" if n == 1 else "softmax_cross_entropy" for n in n_outputs]
 
 
 def is_weight(param):

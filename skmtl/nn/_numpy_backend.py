@@ -41,6 +41,11 @@ class NumpyOps:
 
     linear = staticmethod(ag.linear)
     mask = staticmethod(ag.mask)
+    #: Summed (weighted) loss of a head's outputs, by the name the network gives each task.
+    LOSSES = {
+        "sigmoid_cross_entropy": ag.sigmoid_binary_cross_entropy,
+        "softmax_cross_entropy": ag.softmax_cross_entropy,
+    }
 
     @staticmethod
     def recurrent(x, lengths, params, cell, bidirectional):
@@ -103,10 +108,7 @@ class NumpyBackend(Backend):
             zt = z if whole else Tensor(z.data[a:b], requires_grad=True)
             logits = net.forward_head(NumpyOps, leaves, t, zt, [m[a:b] for m in tower_masks])
             w = None if weight is None else weight[a:b]
-            if net.n_outputs[t] == 1:
-                loss = ag.sigmoid_binary_cross_entropy(logits, y[a:b], w)
-            else:
-                loss = ag.softmax_cross_entropy(logits, y[a:b], w)
+            loss = NumpyOps.LOSSES[net.losses[t]](logits, y[a:b], w)
             scale = 1.0 if coefficients is None else float(coefficients[t])
             loss.backward(np.asarray(scale / float(batch.task_weight[t]), dtype=z.data.dtype))
             sums[t] = loss.data

@@ -85,6 +85,18 @@ class TorchOps:
     def mask(x, keep):
         return x * keep
 
+    @staticmethod
+    def loss(name, logits, target, weight):
+        """Summed weighted loss of a head's outputs, as :attr:`NumpyOps.LOSSES` computes it."""
+        F = import_torch().nn.functional
+        if name == "sigmoid_cross_entropy":
+            return F.binary_cross_entropy_with_logits(
+                logits.reshape(-1), target.to(logits.dtype), weight=weight, reduction="sum"
+            )
+        if name == "softmax_cross_entropy":
+            return (F.cross_entropy(logits, target, reduction="none") * weight).sum()
+        raise ValueError(f"Unknown loss {name!r}.")
+
     def recurrent(self, x, lengths, params, cell, bidirectional):
         """(all states, final states) of one layer, by ``torch.nn.RNN/LSTM/GRU`` on our weights."""
         import torch
@@ -169,7 +181,6 @@ class TorchBackend(Backend):
 
     def forward(self, batch, coefficients=None):
         torch, net = self.torch, self.network
-        F = torch.nn.functional
         for tensor in self.tensors:
             tensor.grad = None
         rows = self._to_device(batch.rows)
@@ -186,12 +197,7 @@ class TorchBackend(Backend):
         sums, total = [], 0.0
         for t, a, b in spans:
             logits = net.forward_head(self.ops, self.tensors, t, detached[a:b], [m[a:b] for m in tower_masks])
-            if net.n_outputs[t] == 1:
-                loss = F.binary_cross_entropy_with_logits(
-                    logits.reshape(-1), y[a:b].to(logits.dtype), weight=weight[a:b], reduction="sum"
-                )
-            else:
-                loss = (F.cross_entropy(logits, y[a:b], reduction="none") * weight[a:b]).sum()
+            loss = self.ops.loss(net.losses[t], logits, y[a:b], weight[a:b])
             sums.append(loss)
             scale = 1.0 if coefficients is None else float(coefficients[t])
             total = total + loss * (scale / float(batch.task_weight[t]))
