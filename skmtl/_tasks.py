@@ -11,8 +11,9 @@ ways, never both:
 * ``tasks=`` (a keyword of ``fit``, ``predict``, ...): a sample-aligned array
   of ids, for inputs that cannot hold a column and for metadata routing.
 
-With neither, the estimator is an ordinary single-task classifier. This module
-holds every rule of that contract, so no estimator re-implements it.
+With neither, the estimator is an ordinary single-task model. This module
+holds every rule of that contract, so no estimator re-implements it; the
+classifiers' label handling lives beside it, in :mod:`skmtl._labels`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import accuracy_score
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
@@ -54,7 +53,6 @@ def _is_missing(value) -> bool:
 
 
 _TEXT_TYPES = (str, np.str_)
-_NUMBER_TYPES = (int, float, bool, np.integer, np.floating, np.bool_)
 
 
 def _kind(value) -> str | None:
@@ -276,99 +274,6 @@ def _column_position(task_column: int, n_columns: int) -> int:
     return task_column % n_columns
 
 
-def check_labels(y, name: str = "y") -> None:
-    """Refuse class labels that are missing, or that mix numbers and text.
-
-    NumPy would turn ``[1, 'a']`` into text, merging the labels 1 and '1', and
-    ``None`` among text labels stops sorting with an obscure TypeError.
-    """
-    if isinstance(y, np.ndarray) and y.dtype.kind == "f":
-        missing = np.isnan(y).ravel()
-        if missing.any():
-            raise ValueError(
-                f"{name} contains {int(missing.sum())} missing label(s) (NaN), first at row "
-                f"{int(np.flatnonzero(missing)[0])}; drop those rows or fill in their labels."
-            )
-    raw = _as_object_array(y)[1]
-    if raw is None:
-        return
-    missing, kinds = _scan(raw)
-    if missing.any():
-        raise ValueError(
-            f"{name} contains {int(missing.sum())} missing label(s) (None, NaN or NA), first at "
-            f"row {int(np.flatnonzero(missing)[0])}; drop those rows or fill in their labels."
-        )
-    if len(kinds) > 1:
-        raise ValueError(
-            f"{name} mixes labels of different types ({' and '.join(sorted(kinds))}), e.g. 1 and "
-            "'1', which would be merged into one class; give every label the same type."
-        )
-
-
-def task_class_counts(codes, y_codes, n_tasks=None, n_classes=None) -> np.ndarray:
-    """Rows in each (task, class) cell: an (n_tasks, n_classes) array of counts.
-
-    Examples
-    --------
-    >>> task_class_counts(np.array([0, 0, 1]), np.array([0, 1, 1]))
-    array([[1, 1],
-           [0, 1]])
-    """
-    n_tasks = codes.max() + 1 if n_tasks is None else n_tasks
-    n_classes = y_codes.max() + 1 if n_classes is None else n_classes
-    cells = codes * n_classes + y_codes
-    return np.bincount(cells, minlength=n_tasks * n_classes).reshape(n_tasks, n_classes)
-
-
-def check_two_classes_per_task(tasks, counts, among: str = "") -> None:
-    """Refuse tasks with fewer than two classes (``counts`` from :func:`task_class_counts`)."""
-    lonely = np.flatnonzero((counts > 0).sum(axis=1) < 2)
-    if len(lonely):
-        raise ValueError(
-            f"Task(s) {show_ids(tasks[lonely[:10]])} have a single class{among}; each "
-            "task needs at least two classes. Drop those rows, or merge the task into "
-            "a related one."
-        )
-
-
-def task_balanced_weights(codes: np.ndarray, y_encoded: np.ndarray) -> np.ndarray:
-    """Row weights that balance the classes within each task.
-
-    Row ``i`` of task ``t`` and class ``c`` weighs
-    ``n_t / (n_classes_t * n_tc)``: inside a task every class carries the same
-    total weight, and each task keeps its total weight ``n_t`` (the
-    multi-task counterpart of ``class_weight='balanced'``, which balances the
-    classes over all rows, so that a task's rare class is not drowned by
-    another task's abundance).
-
-    Examples
-    --------
-    >>> task_balanced_weights(np.array([0, 0, 0, 0, 1, 1]), np.array([0, 0, 0, 1, 0, 1])).round(2)
-    array([0.67, 0.67, 0.67, 2.  , 1.  , 1.  ])
-    """
-    counts = task_class_counts(codes, y_encoded)
-    task_size = counts.sum(axis=1)
-    classes_in_task = (counts > 0).sum(axis=1)
-    return task_size[codes] / (classes_in_task[codes] * counts[codes, y_encoded])
-
-
-def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
-    """Each row's class weight: ``class_weight`` as in scikit-learn (None, a dict,
-    'balanced'), or 'balanced_per_task' (:func:`task_balanced_weights`)."""
-    if isinstance(class_weight, str) and class_weight == "balanced_per_task":
-        return task_balanced_weights(codes, y_encoded)
-    if isinstance(class_weight, dict):
-        bad = {k: v for k, v in class_weight.items() if not (np.isfinite(v) and v >= 0)}
-        if bad:
-            raise ValueError(
-                f"class_weight gives class(es) {show_ids(list(bad))} the weight(s) "
-                f"{show_ids(list(bad.values()))}; class weights must be finite and >= 0."
-            )
-    from sklearn.utils.class_weight import compute_class_weight
-
-    return compute_class_weight(class_weight, classes=classes, y=classes[y_encoded])[y_encoded]
-
-
 @contextmanager
 def readable_input_errors(X, estimator: str, task_column=None, *, inside_feature_transformer=False):
     """Turn scikit-learn's and NumPy's input errors into one line that names the fix.
@@ -452,7 +357,7 @@ class TaskDataMixin:
     def _split_unchecked(self, X, tasks, *, reset, check_params, y):
         _refuse_both(self.task_column, tasks, "tasks")
         if y is not None and not isinstance(y, str):
-            check_labels(y)
+            self._check_targets(y)
         if self.task_column is None:
             if isinstance(y, str):  # "no_validation": predicting
                 X = validate_data(self, X, reset=reset, **check_params)
@@ -477,6 +382,9 @@ class TaskDataMixin:
         if not isinstance(y, str):
             features, y = check_X_y(features, y, **check_params)
         return features, y, _as_task_ids(ids, features.shape[0], f"task_column={self.task_column!r}")
+
+    def _check_targets(self, y):
+        """Checks on the raw targets, before NumPy converts them (the classifiers' label checks)."""
 
     def _validate_fit_data(self, X, y, tasks, **check_params):
         """Validate X and y for ``fit``; set ``tasks_`` and ``n_tasks_``.
@@ -557,52 +465,6 @@ class TaskDataMixin:
                 f"{show_ids(self.tasks_[:10])}{' ...' if self.n_tasks_ > 10 else ''}."
             )
         return codes.astype(np.intp)
-
-    def _encode_labels(self, y, codes, sample_weight=None):
-        """Set ``classes_`` and ``task_classes_``; return y as class indices.
-
-        ``classes_`` is the sorted union of the labels; ``task_classes_`` maps
-        each task id to the labels that task has. Every task needs two classes
-        among its rows of positive weight: a task with one class has no
-        decision boundary to learn.
-        """
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        n_classes = len(self.classes_)
-        weighed = slice(None) if sample_weight is None else np.asarray(sample_weight) > 0
-        present = task_class_counts(codes[weighed], y_encoded[weighed], self.n_tasks_, n_classes) > 0
-        if self.n_tasks_ == 1 and present.sum() < 2:
-            raise ValueError(
-                "The target has only one class among the samples of positive weight; "
-                "a classifier needs at least two classes."
-            )
-        check_two_classes_per_task(self.tasks_, present, " among their samples of positive weight")
-        self._task_class_mask = present
-        self.task_classes_ = {
-            plain_id(task): self.classes_[present[t]] for t, task in enumerate(self.tasks_)
-        }
-        return y_encoded.astype(np.intp)
-
-    def score(self, X, y, tasks=None, sample_weight=None):
-        """Mean accuracy on the given rows, each predicted with its own task.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Test samples (with the task column when ``task_column`` is set).
-        y : array-like of shape (n_samples,)
-            True labels.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            Mean accuracy of ``self.predict(X, tasks=tasks)`` against ``y``.
-        """
-        return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
 
     # Pickles carry the skmtl version, as scikit-learn's own estimators do.
     def __getstate__(self):

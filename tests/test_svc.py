@@ -359,7 +359,7 @@ def test_balanced_per_task_weighs_each_tasks_classes_equally():
     X, y, tasks = clustered_tasks()
     y = y.copy()
     y[(tasks == 0) & (np.arange(len(y)) % 3 == 0)] = 1  # make task 0 imbalanced
-    from skmtl._tasks import task_balanced_weights
+    from skmtl._labels import task_balanced_weights
 
     weight = task_balanced_weights(tasks, y)
     for t in range(4):
@@ -442,7 +442,7 @@ def test_non_finite_dual_solution_raises_as_svc(monkeypatch):
 
 
 def test_negative_class_weight_is_refused():
-    # The check is shared by every skmtl estimator, in skmtl._tasks.class_weight_per_row.
+    # The check is shared by every skmtl estimator, in skmtl._labels.class_weight_per_row.
     X, y, tasks = clustered_tasks(n_per_task=10)
     with pytest.raises(ValueError, match="class_weight"):
         MultiTaskKernelSVC(class_weight={0: -1.0}).fit(X, y, tasks=tasks)

@@ -96,8 +96,6 @@ def test_gramian_is_the_inner_products_of_the_task_trunk_gradients():
 def test_each_head_names_its_loss_and_old_pickles_get_the_classifier_losses():
     import pickle
 
-    from skmtl.nn._network import DenseTrunk, SharedNetwork
-
     net = SharedNetwork(DenseTrunk(3, [4], "relu"), (), [1, 3], "relu", 0.0)
     assert net.losses == ["sigmoid_cross_entropy", "softmax_cross_entropy"]
     state = net.__dict__.copy()

@@ -20,6 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
 
+from .._labels import ClassifierLabelsMixin
 from .._tasks import TaskDataMixin
 
 
@@ -49,7 +50,7 @@ def check_classifier(estimator, where):
         )
 
 
-class _TaskBaseline(TaskDataMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class _TaskBaseline(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """What both baselines share: parameters, input checks, tags."""
 
     _parameter_constraints: dict = {

@@ -14,7 +14,8 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from .._progress import ProgressBar
-from .._tasks import check_two_classes_per_task, plain_id, resolve_task_ids, show_ids, task_class_counts
+from .._labels import check_two_classes_per_task, task_class_counts
+from .._tasks import plain_id, resolve_task_ids, show_ids
 from ..metrics import get_task_scorer
 from ._baselines import N_JOBS, IndependentTaskClassifier, PooledTaskClassifier, check_classifier
 from ._result import ComparisonResult

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator, StratifiedKFold
 from sklearn.utils.validation import column_or_1d
 
-from .._tasks import resolve_task_ids, show_ids, task_class_counts
+from .._labels import task_class_counts
+from .._tasks import resolve_task_ids, show_ids
 
 
 class TaskStratifiedKFold(BaseCrossValidator):

@@ -23,7 +23,8 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-from .._tasks import NO_TASK, TaskDataMixin, class_weight_per_row, plain_id, show_ids
+from .._labels import ClassifierLabelsMixin, class_weight_per_row
+from .._tasks import NO_TASK, TaskDataMixin, plain_id, show_ids
 from ._autograd import Tensor, _sigmoid
 from ._network import SharedNetwork, is_weight
 from ._numpy_backend import NumpyBackend, NumpyOps
@@ -48,7 +49,9 @@ def layer_sizes(value, name: str, allow_empty: bool) -> tuple:
     return tuple(int(s) for s in sizes)
 
 
-class BaseSharedNetworkClassifier(TaskDataMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseSharedNetworkClassifier(
+    ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Shared trunk, per-task heads, MLPClassifier's training; not for direct use."""
 
     _parameter_constraints: dict = {

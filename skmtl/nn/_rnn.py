@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from .._memory import check_memory
-from .._tasks import _as_task_ids, check_labels, readable_input_errors
+from .._tasks import _as_task_ids, readable_input_errors
 from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
@@ -219,7 +219,7 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
             return X, None, y, codes
         X, lengths, ids = self._check_sequences(X, tasks, reset=first_pass)
         self._check_training_memory(X)
-        check_labels(y)
+        self._check_targets(y)
         y = column_or_1d(y, warn=True)
         check_consistent_length(lengths, y)
         codes = self._fit_task_codes(ids, len(y)) if first_pass else self._known_task_codes(ids, len(y))

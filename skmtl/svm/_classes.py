@@ -18,7 +18,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from .._memory import format_bytes
-from .._tasks import TaskDataMixin, class_weight_per_row
+from .._labels import ClassifierLabelsMixin, class_weight_per_row
+from .._tasks import TaskDataMixin
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, task_gram, task_kernel_product
 from ._kernels import (
@@ -79,7 +80,7 @@ class _needs_probability:
         return unbound
 
 
-class MultiTaskKernelSVC(TaskDataMixin, ClassifierMixin, BaseEstimator):
+class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator):
     """Support vector classifier on a multi-task kernel.
 
     The kernel between row ``x`` of task ``s`` and row ``z`` of task ``t`` is
