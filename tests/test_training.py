@@ -104,3 +104,26 @@ def test_each_head_names_its_loss_and_old_pickles_get_the_classifier_losses():
     old.__setstate__(state)
     assert old.losses == net.losses
     assert pickle.loads(pickle.dumps(net)).losses == net.losses
+
+
+def test_a_model_pickled_before_the_training_history_trains_on():
+    """Fitted state from before History (its parts were estimator attributes) is rebuilt on load."""
+    import pickle
+    import warnings
+
+    from skmtl import SharedMLPClassifier
+
+    rng = np.random.RandomState(0)
+    X, y, tasks = rng.randn(60, 3), np.tile([0, 1], 30), np.repeat(["a", "b"], 30)
+    clf = SharedMLPClassifier((4,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y, tasks=tasks)
+    state = clf.__getstate__()
+    state.pop("_history")
+    state.update(_initial_loss=0.7, _no_improvement_count=0, _best_params=None)
+    old = SharedMLPClassifier.__new__(SharedMLPClassifier)
+    old.__setstate__(state)
+    old.partial_fit(X, y, tasks=tasks)
+    assert len(old.loss_curve_) == 4 and old.t_ == 4 * len(y)
+    assert pickle.loads(pickle.dumps(clf)).predict(X, tasks=tasks).shape == (60,)

@@ -29,7 +29,7 @@ from ._autograd import Tensor, _sigmoid
 from ._network import SharedNetwork, is_weight
 from ._numpy_backend import NumpyBackend, NumpyOps
 from ._optimizers import SGD, Adam
-from ._training import TrainingSet, train
+from ._training import History, TrainingConfig, TrainingSet, train
 from ._weighting import GRADIENT_METHODS, LOSS_WEIGHTINGS, WEIGHTINGS
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -206,8 +206,15 @@ class BaseSharedNetworkClassifier(
         if self.early_stopping:
             data, validation = self._split_validation(data, y)
         # A diverging run overflows; say so once, below, rather than warn per batch.
-        with np.errstate(over="ignore", invalid="ignore"):
-            train(self, self._backend(), data, validation, incremental)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                train(
+                    data, self._network, self._backend(), self._weighting, self._task_weight_vector,
+                    self._training_config(incremental), self._random_state, self._history,
+                    self._params, validation, self._validation_score,
+                )
+        finally:
+            self._expose(self._history)
 
         if not all(np.isfinite(p).all() for p in self._params):
             raise ValueError(
@@ -315,22 +322,38 @@ class BaseSharedNetworkClassifier(
         self._optimizer = None
         self._bind_params(self._network.init(self._random_state, dtype))
         self._weighting = WEIGHTINGS[self.loss_weighting](self.n_tasks_, self._make_optimizer)
-        self.t_ = 0
-        self.n_iter_ = 0
-        self._initial_loss = None  # the first batch's, before any step (see _training)
-        self.loss_curve_ = []
-        self.task_loss_curves_ = {plain_id(task): [] for task in self.tasks_}
-        self.task_weight_history_ = np.empty((0, self.n_tasks_))
-        self._no_improvement_count = 0
-        self._best_params = None
-        if self.early_stopping:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
+        self._history = History.start(self.n_tasks_, self.early_stopping)
+        self._expose(self._history)
+
+    def _training_config(self, incremental):
+        return TrainingConfig(
+            max_iter=self.max_iter,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            alpha=self.alpha,
+            gradient_method=self.gradient_method,
+            max_grad_norm=self._max_grad_norm(),
+            incremental=incremental,
+            verbose=bool(self.verbose),
+            learning_rate_init=self.learning_rate_init,
+            dtype=self.dtype,
+        )
+
+    def _expose(self, history):
+        """The training history as MLPClassifier's fitted attributes, and the multi-task ones."""
+        self.t_, self.n_iter_ = history.t, history.n_iter
+        if history.loss is not None:
+            self.loss_ = history.loss
+        self.loss_curve_ = history.loss_curve
+        self.task_loss_curves_ = {plain_id(task): curve for task, curve in zip(self.tasks_, history.task_loss_curves)}
+        if history.task_weights is not None:
+            self.task_weights_ = history.task_weights
+        self.task_weight_history_ = history.task_weight_history
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = history.best_validation_score
+        self.best_loss_ = history.best_loss
 
     def _bind_params(self, params):
         """Make the parameters views of one flat array, weights first, then biases.
@@ -359,6 +382,22 @@ class BaseSharedNetworkClassifier(
         super().__setstate__(state)
         if "_params" in state:  # views come back from a pickle as copies: rebind them
             self._bind_params(self._params)
+        if "_params" in state and "_history" not in state:  # pickled before History: rebuild it
+            self._history = History(
+                task_loss_curves=list(self.task_loss_curves_.values()),
+                task_weight_history=self.task_weight_history_,
+                validation_scores=self.validation_scores_,
+                best_validation_score=self.best_validation_score_,
+                best_loss=self.best_loss_,
+                loss_curve=self.loss_curve_,
+                t=self.t_,
+                n_iter=self.n_iter_,
+                loss=getattr(self, "loss_", None),
+                task_weights=getattr(self, "task_weights_", None),
+                initial_loss=state.get("_initial_loss"),
+                no_improvement_count=state.get("_no_improvement_count", 0),
+                best_params=state.get("_best_params"),
+            )
 
     def _tower_sizes(self):
         return layer_sizes(self.task_hidden_layer_sizes, "task_hidden_layer_sizes", allow_empty=True)

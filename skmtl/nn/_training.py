@@ -13,7 +13,7 @@ arithmetic; nothing here depends on which one it is, or on the trunk.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -101,19 +101,18 @@ class _Epoch:
         return np.divide(relative.sum(axis=0), steps, out=np.full(len(steps), np.nan), where=steps > 0)
 
 
-def coefficients(est, batch, gram, denominator, rng):
-    """(head, trunk): the multipliers of each task's mean loss for the heads and the trunk."""
+def coefficients(task_weights, weighting, gradient_method, batch, gram, denominator, rng):
+    """(base, head, trunk): the multipliers of each task's mean loss, plain, for the heads and the trunk."""
     n_tasks = len(batch.task_weight)
-    task_weights, multipliers = est._task_weight_vector, est._weighting.multipliers()
+    multipliers = weighting.multipliers()
     base = task_weights * batch.task_weight / denominator
     head = base * multipliers
-    method = est.gradient_method
-    if method is None:
+    if gradient_method is None:
         return base, head, head
     p = batch.present
-    scale = head if method == "pcgrad" else task_weights * multipliers
+    scale = head if gradient_method == "pcgrad" else task_weights * multipliers
     trunk = np.zeros(n_tasks)
-    trunk[p] = combine(method, gram[np.ix_(p, p)], scale[p], rng)
+    trunk[p] = combine(gradient_method, gram[np.ix_(p, p)], scale[p], rng)
     return base, head, trunk
 
 
@@ -122,21 +121,94 @@ def batch_rows(batch_size, n_samples: int) -> int:
     return min(200, n_samples) if batch_size == "auto" else int(np.clip(batch_size, 1, n_samples))
 
 
-def train(est, backend, data, validation, incremental):
-    """Run the epochs of one ``fit`` or ``partial_fit`` call on ``est``'s state."""
-    network, rng = est._network, est._random_state
+@dataclass
+class TrainingConfig:
+    """The settings of one training call, from the estimator's parameters."""
+
+    max_iter: int
+    batch_size: object  # 'auto' or an int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: float
+    alpha: float
+    gradient_method: str | None
+    max_grad_norm: float | None
+    incremental: bool  # partial_fit: one epoch
+    verbose: bool = False
+    learning_rate_init: float = 0.0  # named in the messages about divergence
+    dtype: str = "float32"  # named in the messages about overflow
+
+
+@dataclass
+class History:
+    """What training has done so far; it carries over between calls (warm_start, partial_fit).
+
+    The estimator exposes it as its fitted attributes (``loss_curve_``,
+    ``task_loss_curves_``, ``validation_scores_``, ...).
+    """
+
+    task_loss_curves: list  # one list per task
+    task_weight_history: np.ndarray  # (epochs, n_tasks)
+    validation_scores: list | None  # None without early stopping
+    best_validation_score: float | None
+    best_loss: float | None
+    loss_curve: list = field(default_factory=list)
+    t: int = 0  # rows seen
+    n_iter: int = 0  # epochs of the last call
+    loss: float | None = None
+    task_weights: np.ndarray | None = None
+    initial_loss: float | None = None  # the first batch's, before any step
+    no_improvement_count: int = 0
+    best_params: list | None = None
+
+    @classmethod
+    def start(cls, n_tasks, early_stopping):
+        return cls(
+            task_loss_curves=[[] for _ in range(n_tasks)],
+            task_weight_history=np.empty((0, n_tasks)),
+            validation_scores=[] if early_stopping else None,
+            best_validation_score=-np.inf if early_stopping else None,
+            best_loss=None if early_stopping else np.inf,
+        )
+
+
+def train(data, network, backend, weighting, task_weights, config, rng, history, params,
+          validation=None, score=None):
+    """Run the epochs of one ``fit`` or ``partial_fit`` call; return the updated history.
+
+    Parameters
+    ----------
+    data, validation : TrainingSet
+        Rows to train on, and rows to score after each epoch for early
+        stopping (None: stop on the training loss).
+    network : SharedNetwork
+    backend : NumpyBackend or TorchBackend
+        Does the arithmetic on ``params``.
+    weighting : object from :mod:`._weighting`
+        The task loss weighting, which learns as it observes the losses.
+    task_weights : ndarray of shape (n_tasks,)
+        Fixed multipliers of each task's loss (``task_weights``).
+    config : TrainingConfig
+    rng : RandomState
+        Shuffles and dropout masks.
+    history : History
+        Updated in place, and returned.
+    params : list of ndarray
+        The parameters (NumPy), where the best ones are put back after early stopping.
+    score : callable, optional
+        ``score(validation) -> float``, the early-stopping score.
+    """
     n_samples, n_tasks = len(data.codes), network.n_tasks
-    batch_size = batch_rows(est.batch_size, n_samples)
-    if est.batch_size != "auto" and est.batch_size > n_samples:
+    batch_size = batch_rows(config.batch_size, n_samples)
+    if config.batch_size != "auto" and config.batch_size > n_samples:
         warnings.warn("Got `batch_size` larger than the sample size. It is going to be clipped.")
-    weighting = est._weighting
-    needs_gramian = est.gradient_method is not None or weighting.needs_gramian
+    needs_gramian = config.gradient_method is not None or weighting.needs_gramian
     backend.load(data.X, data.y, data.weight.astype(data.X.dtype), data.lengths)
     sample_idx = np.arange(n_samples)
-    est.n_iter_ = 0
+    history.n_iter = 0
     try:
-        for _ in range(est.max_iter):
-            if est.shuffle:
+        for _ in range(config.max_iter):
+            if config.shuffle:
                 sample_idx = sample_idx[rng.permutation(n_samples)]
             epoch = _Epoch(n_tasks)
             for batch_slice in gen_batches(n_samples, batch_size):
@@ -146,63 +218,52 @@ def train(est, backend, data, validation, incremental):
                 if not len(batch.present):
                     continue  # every row weighs zero
                 denominator = data.sample_weight[rows].sum()
+                combine_args = (task_weights, weighting, config.gradient_method, batch)
                 if needs_gramian:
                     sums, weight_norm2 = backend.forward(batch)
                     gram = backend.gramian(batch)
-                    base, head, trunk = coefficients(est, batch, gram, denominator, rng)
+                    base, head, trunk = coefficients(*combine_args, gram, denominator, rng)
                 else:  # head and trunk coefficients are known before the forward pass
-                    base, head, trunk = coefficients(est, batch, None, denominator, rng)
+                    base, head, trunk = coefficients(*combine_args, None, denominator, rng)
                     gram = None
                     sums, weight_norm2 = backend.forward(batch, head)
                 weighting.observe(sums, batch, base, gram)
-                backend.step(batch, head, trunk, est.alpha / denominator, est._max_grad_norm())
-                objective = (float(est._task_weight_vector @ sums) + 0.5 * est.alpha * weight_norm2) / denominator
+                backend.step(batch, head, trunk, config.alpha / denominator, config.max_grad_norm)
+                objective = (float(task_weights @ sums) + 0.5 * config.alpha * weight_norm2) / denominator
                 epoch.add(batch, sums, objective, trunk, denominator)
-                if getattr(est, "_initial_loss", None) is None:  # before any step: the untrained loss
-                    est._initial_loss = objective
+                if history.initial_loss is None:  # before any step: the untrained loss
+                    history.initial_loss = objective
 
-            est.n_iter_ += 1
-            est.t_ += n_samples
-            est.loss_ = epoch.loss / n_samples
-            est.loss_curve_.append(est.loss_)
-            if not np.isfinite(est.loss_):
-                if not np.isfinite(est._initial_loss):  # before any step: not the learning rate
-                    raise ValueError(
-                        f"The loss of the untrained network is already {est._initial_loss}: "
-                        f"its weighted sums overflow dtype={est.dtype!r}. Rescale sample_weight "
-                        "(and class_weight) or the features (e.g. StandardScaler), or use "
-                        "dtype='float64'."
-                    )
-                raise ValueError(
-                    f"The training loss became {est.loss_} at epoch {est.n_iter_}: the training "
-                    f"diverged. Lower learning_rate_init (now {est.learning_rate_init:g}), or "
-                    "scale the features (e.g. StandardScaler)."
-                )
+            history.n_iter += 1
+            history.t += n_samples
+            history.loss = epoch.loss / n_samples
+            history.loss_curve.append(history.loss)
+            _refuse_non_finite_loss(history, config)
             epoch_losses = epoch.task_losses()
-            for curve, loss in zip(est.task_loss_curves_.values(), epoch_losses.tolist()):
+            for curve, loss in zip(history.task_loss_curves, epoch_losses.tolist()):
                 curve.append(loss)
             weighting.end_epoch(epoch_losses)
-            est.task_weights_ = epoch.task_weights()
-            est.task_weight_history_ = np.vstack([est.task_weight_history_, est.task_weights_])
-            if est.verbose:
-                print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+            history.task_weights = epoch.task_weights()
+            history.task_weight_history = np.vstack([history.task_weight_history, history.task_weights])
+            if config.verbose:
+                print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
 
             if validation is not None:
                 backend.sync()
-            _update_no_improvement_count(est, validation)
-            if est._no_improvement_count > est.n_iter_no_change:
-                if est.verbose:
+            _update_no_improvement_count(history, config, validation, score, params)
+            if history.no_improvement_count > config.n_iter_no_change:
+                if config.verbose:
                     what = "Validation score" if validation is not None else "Training loss"
                     print(
-                        f"{what} did not improve more than tol={est.tol:f} for "
-                        f"{est.n_iter_no_change} consecutive epochs. Stopping."
+                        f"{what} did not improve more than tol={config.tol:f} for "
+                        f"{config.n_iter_no_change} consecutive epochs. Stopping."
                     )
                 break
-            if incremental:
+            if config.incremental:
                 break
-            if est.n_iter_ == est.max_iter:
+            if history.n_iter == config.max_iter:
                 warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+                    f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) reached and "
                     "the optimization hasn't converged yet.",
                     ConvergenceWarning,
                 )
@@ -210,32 +271,50 @@ def train(est, backend, data, validation, incremental):
         warnings.warn("Training interrupted by user.")
     finally:
         backend.finish()
-    _warn_if_diverged(est)
-    if validation is not None and est._best_params is not None:
-        for param, best in zip(est._params, est._best_params):
+    _warn_if_diverged(history, config)
+    if validation is not None and history.best_params is not None:
+        for param, best in zip(params, history.best_params):
             np.copyto(param, best)
+    return history
 
 
-def _update_no_improvement_count(est, validation):
+def _refuse_non_finite_loss(history, config):
+    if np.isfinite(history.loss):
+        return
+    if not np.isfinite(history.initial_loss):  # before any step: not the learning rate
+        raise ValueError(
+            f"The loss of the untrained network is already {history.initial_loss}: "
+            f"its weighted sums overflow dtype={config.dtype!r}. Rescale sample_weight "
+            "(and class_weight) or the features (e.g. StandardScaler), or use "
+            "dtype='float64'."
+        )
+    raise ValueError(
+        f"The training loss became {history.loss} at epoch {history.n_iter}: the training "
+        f"diverged. Lower learning_rate_init (now {config.learning_rate_init:g}), or "
+        "scale the features (e.g. StandardScaler)."
+    )
+
+
+def _update_no_improvement_count(history, config, validation, score, params):
     """MLPClassifier's rule: count epochs that fail to beat the best by ``tol``."""
     if validation is not None:
-        score = est._validation_score(validation)
-        est.validation_scores_.append(score)
-        if est.verbose:
-            print(f"Validation score: {score:f}")
-        if score < est.best_validation_score_ + est.tol:
-            est._no_improvement_count += 1
+        value = score(validation)
+        history.validation_scores.append(value)
+        if config.verbose:
+            print(f"Validation score: {value:f}")
+        if value < history.best_validation_score + config.tol:
+            history.no_improvement_count += 1
         else:
-            est._no_improvement_count = 0
-        if score > est.best_validation_score_:
-            est.best_validation_score_ = score
-            est._best_params = [p.copy() for p in est._params]
+            history.no_improvement_count = 0
+        if value > history.best_validation_score:
+            history.best_validation_score = value
+            history.best_params = [p.copy() for p in params]
     else:
-        if est.loss_curve_[-1] > est.best_loss_ - est.tol:
-            est._no_improvement_count += 1
+        if history.loss_curve[-1] > history.best_loss - config.tol:
+            history.no_improvement_count += 1
         else:
-            est._no_improvement_count = 0
-        est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+            history.no_improvement_count = 0
+        history.best_loss = min(history.best_loss, history.loss_curve[-1])
 
 
 #: A loss this many times the untrained network's has diverged: training
@@ -243,13 +322,13 @@ def _update_no_improvement_count(est, validation):
 DIVERGENCE_FACTOR = 10.0
 
 
-def _warn_if_diverged(est):
+def _warn_if_diverged(history, config):
     """Say so when the loss ends far above the untrained network's, naming the likely cause."""
-    start = getattr(est, "_initial_loss", None)
-    if start is not None and est.loss_curve_ and est.loss_curve_[-1] > DIVERGENCE_FACTOR * max(start, 1e-12):
+    start, curve = history.initial_loss, history.loss_curve
+    if start is not None and curve and curve[-1] > DIVERGENCE_FACTOR * max(start, 1e-12):
         warnings.warn(
             f"The training diverged: the loss rose from {start:.4g} (untrained) to "
-            f"{est.loss_curve_[-1]:.4g} (epoch {len(est.loss_curve_)}); lower learning_rate_init "
-            f"(now {est.learning_rate_init:g}).",
+            f"{curve[-1]:.4g} (epoch {len(curve)}); lower learning_rate_init "
+            f"(now {config.learning_rate_init:g}).",
             ConvergenceWarning,
         )
