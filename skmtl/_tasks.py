@@ -191,6 +191,11 @@ def _locate_task_column(X, task_column):
     return position, X[:, position], X
 
 
+def names_are_positions(columns) -> bool:
+    """Column names that are their positions, as ``pd.DataFrame(array)`` makes them."""
+    return list(columns) == list(range(len(columns)))
+
+
 def _frame_column_position(columns: list, task_column) -> int:
     """Where ``task_column`` is in a DataFrame: a column name means that name, as ``df[...]``.
 
@@ -207,8 +212,7 @@ def _frame_column_position(columns: list, task_column) -> int:
         return matches[0]
     if isinstance(task_column, str):
         raise ValueError(f"task_column={task_column!r} is not a column of X; its columns are {shown}.")
-    names_are_positions = columns == list(range(len(columns)))  # pd.DataFrame(array)
-    if not names_are_positions and any(isinstance(name, (numbers.Integral, np.integer)) for name in columns):
+    if not names_are_positions(columns) and any(isinstance(name, (numbers.Integral, np.integer)) for name in columns):
         raise ValueError(
             f"task_column={task_column!r} is not a column name of X, whose column names are "
             f"integers ({shown}), so reading it as a position would be ambiguous; pass the "
@@ -220,15 +224,18 @@ def _frame_column_position(columns: list, task_column) -> int:
 def _split_task_column(X, task_column, check_params: dict):
     """Return (features, raw task ids) with the task column removed from X."""
     position, ids, X = _locate_task_column(X, task_column)
-    if hasattr(X, "iloc"):
-        features = X.drop(columns=X.columns[position])
-    elif sp.issparse(X):
-        keep = np.delete(np.arange(X.shape[1]), position)
-        features = X.tocsc()[:, keep].asformat(X.format)
-    else:
-        features = np.delete(X, position, axis=1)
-    features = check_array(features, input_name="X", **check_params)
+    features = check_array(without_column(X, position), input_name="X", **check_params)
     return features, ids
+
+
+def without_column(X, position: int):
+    """X (a DataFrame, a sparse matrix or an array) without its column ``position``."""
+    if hasattr(X, "iloc"):
+        return X.drop(columns=X.columns[position])
+    if sp.issparse(X):
+        keep = np.delete(np.arange(X.shape[1]), position)
+        return X.tocsc()[:, keep].asformat(X.format)
+    return np.delete(X, position, axis=1)
 
 
 def _refuse_both(task_column, ids, ids_name: str):

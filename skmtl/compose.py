@@ -19,21 +19,16 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils import get_tags
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
-from ._tasks import _locate_task_column, _split_task_column, readable_input_errors
+from ._tasks import _locate_task_column, names_are_positions, readable_input_errors, without_column
 
 __all__ = ["FeatureTransformer"]
-
-
-def _positional(columns) -> bool:
-    """Column names that are their positions, as ``pd.DataFrame(array)`` makes them."""
-    return list(columns) == list(range(len(columns)))
 
 
 def _names_the_column(columns, task_column) -> bool:
     """Whether ``task_column`` is a column name (rather than a position) for these columns."""
     if isinstance(task_column, str):
         return True
-    return task_column in list(columns) and not _positional(columns)
+    return task_column in list(columns) and not names_are_positions(columns)
 
 
 class FeatureTransformer(TransformerMixin, BaseEstimator):
@@ -135,6 +130,7 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
             X = self._check(X, reset=True)
             features, ids, position, frame = self._split(X)
             self.transformer_ = clone(self.transformer)
+            self._position_in_fit = position
             self._task_by_name = frame is not None and _names_the_column(frame.columns, self.task_column)
             out = self.transformer_.fit_transform(features, y, **fit_params)
         return self._join(out, ids, position, frame)
@@ -173,12 +169,10 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
         return X
 
     def _split(self, X):
+        """(features, task ids, position of the task column, X if it is a DataFrame else None)."""
         position, ids, located = _locate_task_column(X, self.task_column)
-        self._position_in_fit = position
-        if hasattr(located, "iloc"):
-            return located.drop(columns=located.columns[position]), ids, position, located
-        features, ids = _split_task_column(located, self.task_column, {"accept_sparse": True, "dtype": None, "ensure_all_finite": False})
-        return features, ids, position, None
+        frame = located if hasattr(located, "iloc") else None
+        return without_column(located, position), ids, position, frame
 
     def _output_index(self, n_out, position):
         """Where the task column goes among ``n_out`` transformed features.
@@ -215,14 +209,14 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
         import pandas as pd
 
         task_name = frame.columns[position]
-        names = self._feature_names_out(out.shape[1], frame.columns.drop(task_name), _positional(frame.columns))
+        names = self._feature_names_out(out.shape[1], frame.columns.drop(task_name), names_are_positions(frame.columns))
         if sp.issparse(out):  # e.g. OneHotEncoder's default output
             out = pd.DataFrame.sparse.from_spmatrix(out, index=frame.index, columns=names)
         elif hasattr(out, "iloc"):  # set_output(transform="pandas") asked for by the user
             out = out.set_axis(names, axis=1).copy()
         else:
             out = pd.DataFrame(np.asarray(out), index=frame.index, columns=names)
-        positional = _positional(frame.columns)
+        positional = names_are_positions(frame.columns)
         out.insert(at, "_task" if positional else task_name, frame.iloc[:, position])
         if positional:  # pd.DataFrame(array) in, the same kind out
             out.columns = range(out.shape[1])
