@@ -406,15 +406,15 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
                 f"{format_bytes(fold_peak)} live at once)"
             )
             extra = max(extra, fold_peak)
-        advice = GRAM_ADVICE
-        if self.solver == "cvxpy":
-            advice = ("Use solver='auto' (the SMO solver needs only the Gram matrix), or "
-                      + advice[0].lower() + advice[1:])
-        if self.probability:
-            advice = ("Fit with probability=False (decision_function needs no calibration "
-                      "folds), or " + advice[0].lower() + advice[1:])
+        options = []  # what would shrink this fit, before the general advice
         if shared and self.solver != "cvxpy":
-            advice = f"Use n_jobs=None (no copy for the workers), or {advice[0].lower()}{advice[1:]}"
+            options.append("Use n_jobs=None (no copy for the workers)")
+        if self.probability:
+            options.append("Fit with probability=False (decision_function needs no calibration folds)")
+        if self.solver == "cvxpy":
+            options.append("Use solver='auto' (the SMO solver needs only the Gram matrix)")
+        first, *rest = [*options, GRAM_ADVICE]
+        advice = ", or ".join([first] + [option[0].lower() + option[1:] for option in rest])
         check_gram_memory(n, n, extra_bytes=extra, extra_what=" and ".join(parts), advice=advice)
 
     def _kernel(self, X, Z):
