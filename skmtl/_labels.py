@@ -9,11 +9,13 @@ takes the first without the second.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._tasks import _as_object_array, _scan, plain_id, show_ids
+from ._tasks import _as_object_array, _scan, entry_weights, is_wide, plain_id, read_wide_targets, show_ids
 
 
 def check_labels(y, name: str = "y") -> None:
@@ -109,6 +111,75 @@ def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
     return compute_class_weight(class_weight, classes=classes, y=classes[y_encoded])[y_encoded]
 
 
+def per_task_class_weights(class_weight, tasks) -> list:
+    """``class_weight`` of a wide fit as one specification per task (None, a string or a dict).
+
+    A list gives one per task, in y's column order (scikit-learn's multi-output
+    convention); a dict whose values are all numbers is one {label: weight} for
+    every task; any other dict maps task ids to their own specification.
+    """
+    n_tasks = len(tasks)
+    if isinstance(class_weight, (list, tuple)):
+        if len(class_weight) != n_tasks:
+            raise ValueError(
+                f"class_weight is a list of {len(class_weight)} entries; with {n_tasks} tasks it "
+                "needs one per task (a dict, 'balanced' or None each), in y's column order."
+            )
+        return list(class_weight)
+    if not isinstance(class_weight, dict) or all(
+        isinstance(v, (numbers.Real, np.number)) and not isinstance(v, (bool, np.bool_))
+        for v in class_weight.values()
+    ):
+        return [class_weight] * n_tasks
+    known = {plain_id(task): t for t, task in enumerate(tasks)}
+    unknown = [key for key in class_weight if key not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight names unknown task(s) {show_ids(unknown[:10])}; the tasks are "
+            f"{show_ids(tasks[:10])} (a dict of class weights per task is keyed by task id)."
+        )
+    specs = [None] * n_tasks
+    for key, spec in class_weight.items():
+        specs[known[key]] = spec
+    return specs
+
+
+def class_weights(class_weight, tasks, task_labels, codes, local, union=None) -> np.ndarray:
+    """Each entry's class weight, from ``class_weight`` as the classifiers take it.
+
+    ``local`` is each entry's class index within its task (``task_labels[t]``).
+    In the long form, ``union`` is (``classes_``, the task x class mask), and
+    'balanced' and a {label: weight} dict mean what they mean in
+    scikit-learn, over all rows. In the wide form (``union`` None) each task
+    is weighted on its own (:func:`per_task_class_weights`), so 'balanced'
+    balances within each task. 'balanced_per_task' balances within each
+    task in both forms (:func:`task_balanced_weights`).
+    """
+    if class_weight is None:
+        return np.ones(len(codes))
+    if isinstance(class_weight, str) and class_weight == "balanced_per_task":
+        return task_balanced_weights(codes, local)
+    if union is not None:
+        if isinstance(class_weight, (list, tuple)):
+            raise ValueError(
+                "class_weight is a list (one entry per task), which needs y in wide form (one "
+                "column per task); with a 1-D y give a dict {label: weight}, 'balanced' or "
+                "'balanced_per_task'."
+            )
+        classes, mask = union
+        union_y = np.empty(len(codes), dtype=np.intp)
+        for t, columns in enumerate(mask):
+            mine = codes == t
+            union_y[mine] = np.flatnonzero(columns)[local[mine]]
+        return class_weight_per_row(class_weight, classes, codes, union_y)
+    weights = np.ones(len(codes))
+    for t, spec in enumerate(per_task_class_weights(class_weight, tasks)):
+        mine = codes == t
+        if spec is not None:
+            weights[mine] = class_weight_per_row(spec, task_labels[t], codes[mine], local[mine])
+    return weights
+
+
 class ClassifierLabelsMixin:
     """Label handling for skmtl classifiers; goes before :class:`~skmtl._tasks.TaskDataMixin`.
 
@@ -140,28 +211,115 @@ class ClassifierLabelsMixin:
             )
         check_two_classes_per_task(self.tasks_, present, " among their samples of positive weight")
         self._task_class_mask = present
+        self._task_labels = [self.classes_[p] for p in present]
         self.task_classes_ = {
             plain_id(task): self.classes_[present[t]] for t, task in enumerate(self.tasks_)
         }
         return y_encoded.astype(np.intp)
 
+    def _encode_wide_labels(self, wide, codes, weight=None):
+        """Set ``classes_`` (a list: each task's sorted labels, as ``MultiOutputClassifier``)
+        and ``task_classes_`` from :class:`~skmtl._tasks.WideTargets`; return
+        each entry's class index within its task.
+
+        ``codes`` and ``weight`` are the entries' (row-major, from
+        ``wide.entries()``). Tasks keep their own label types; each needs two
+        classes among its entries of positive weight.
+        """
+        local = np.empty(len(codes), dtype=np.intp)
+        self.classes_ = []
+        for t, labels in enumerate(wide.labels):
+            mine = codes == t
+            check_classification_targets(labels)
+            classes, local[mine] = np.unique(labels, return_inverse=True)
+            kept = classes[local[mine] if weight is None else local[mine][weight[mine] > 0]]
+            if len(np.unique(kept)) < 2:
+                raise ValueError(
+                    f"Task {show_ids(wide.tasks[t:t + 1])} (a column of y) has a single class "
+                    f"({show_ids(np.unique(kept))}) among its labelled rows of positive weight; "
+                    "each task needs at least two classes. Drop the column, or label more of its rows."
+                )
+            self.classes_.append(classes)
+        self.task_classes_ = {plain_id(task): c for task, c in zip(self.tasks_, self.classes_)}
+        self._task_labels = list(self.classes_)
+        return local
+
+    def _union_classes(self):
+        """(labels, task x label mask) of answers with one row per task row.
+
+        ``classes_`` and its mask in the long form; for a model fitted on a
+        wide y, the sorted union of the tasks' labels, which needs them to be
+        of one type.
+        """
+        if not self._fitted_wide:
+            return self.classes_, self._task_class_mask
+        if len({c.dtype.kind in "OUS" for c in self.classes_}) > 1:
+            raise ValueError(
+                "The tasks of this model have labels of different types (text and numbers), so "
+                "answers one task per row have no common columns; use tasks='all' (one answer "
+                "per task)."
+            )
+        union = np.unique(np.concatenate(self.classes_))
+        return union, np.array([np.isin(union, c) for c in self.classes_])
+
+    def _gather_labels(self, n_rows, requests, labels):
+        """One label per row from each task's predictions for its rows (``requests``: (task, rows))."""
+        arrays = [np.asarray(c) for c in self._task_labels]
+        kinds = {c.dtype.kind in "OUS" for c in arrays}
+        dtype = np.result_type(*arrays) if len(kinds) == 1 else object
+        out = np.empty(n_rows, dtype=dtype)
+        for (_, rows), predicted in zip(requests, labels):
+            out[rows] = predicted
+        return out
+
+    def _class_weights(self, codes, local):
+        """Each entry's class weight (``class_weight``), from its task and class within the task."""
+        union = None if self._fitted_wide else (self.classes_, self._task_class_mask)
+        return class_weights(self.class_weight, self.tasks_, self._task_labels, codes, local, union)
+
+    def _wide_score(self, X, y, sample_weight):
+        """Mean over tasks of the accuracy on each task's labelled entries."""
+        wide = read_wide_targets(y, len(y))
+        rows, codes = wide.entries()
+        weight = entry_weights(sample_weight, len(y), wide, rows, codes)
+        predicted = self.predict(X, tasks="all")
+        predicted = np.asarray(predicted.to_numpy() if hasattr(predicted, "to_numpy") else predicted, dtype=object)
+        if predicted.shape[1] != wide.n_tasks:
+            raise ValueError(
+                f"y has {wide.n_tasks} columns but the model answers {predicted.shape[1]} tasks; "
+                "give one column per task of the fit, in its order."
+            )
+        scores = []
+        for t, labels in enumerate(wide.labels):
+            mine = codes == t
+            answer = np.asarray(predicted[rows[mine], t].tolist())  # the task's own label type
+            scores.append(accuracy_score(labels, answer, sample_weight=weight[mine]))
+        return float(np.mean(scores))
+
     def score(self, X, y, tasks=None, sample_weight=None):
         """Mean accuracy on the given rows, each predicted with its own task.
+
+        With a wide ``y`` (one column per task, missing labels allowed), the
+        mean over tasks of each task's accuracy on its labelled rows.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Test samples (with the task column when ``task_column`` is set).
-        y : array-like of shape (n_samples,)
-            True labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True labels; a wide y holds one column per task of the fit.
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Sample weights (per label with a wide y).
 
         Returns
         -------
         score : float
             Mean accuracy of ``self.predict(X, tasks=tasks)`` against ``y``.
         """
+        if is_wide(y):
+            if tasks is not None:
+                raise ValueError("A wide y names its tasks by its columns; score it without tasks=.")
+            return self._wide_score(X, y, sample_weight)
         return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)

@@ -11,9 +11,15 @@ ways, never both:
 * ``tasks=`` (a keyword of ``fit``, ``predict``, ...): a sample-aligned array
   of ids, for inputs that cannot hold a column and for metadata routing.
 
-With neither, the estimator is an ordinary single-task model. This module
-holds every rule of that contract, so no estimator re-implements it; the
-classifiers' label handling lives beside it, in :mod:`skmtl._labels`.
+With neither, the estimator is an ordinary single-task model.
+
+Data may also come in wide format: one input per row and a ``y`` of shape
+``(n_samples, n_tasks)`` whose column ``t`` holds task ``t``'s labels, a
+missing value (NaN, None, ``pd.NA``) meaning "not labelled for this task"
+(:func:`read_wide_targets`). The two forms are two spellings of the same
+labelled entries, (row, task, label). This module holds every rule of that
+contract, so no estimator re-implements it; the classifiers' label handling
+lives beside it, in :mod:`skmtl._labels`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +43,9 @@ from ._version import __version__
 
 #: What a fitted single-task model stores as its only task id.
 NO_TASK = None
+
+#: ``tasks=ALL_TASKS`` at predict time: every task for every row (the wide answer).
+ALL_TASKS = "all"
 
 
 def _is_missing(value) -> bool:
@@ -262,6 +272,191 @@ def resolve_task_ids(X, task_column, ids, n_samples: int, ids_name: str = "tasks
     return _as_task_ids(raw, n_samples, f"task_column={task_column!r}")
 
 
+# ------------------------------------------------------------ the wide form
+
+
+def is_wide(y) -> bool:
+    """Whether ``y`` is in wide format: two or more columns, one per task.
+
+    A single column is a column vector, read as one label per row with
+    scikit-learn's DataConversionWarning, as every classifier reads it.
+    """
+    if y is None or isinstance(y, str):
+        return False
+    try:
+        shape = y.shape if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
+    except (TypeError, ValueError):  # ragged nested lists: the 1-D checks will speak
+        return False
+    return len(shape) == 2 and shape[1] >= 2
+
+
+@dataclass
+class WideTargets:
+    """Wide-format targets, validated: which entries are labelled, and their labels.
+
+    Every row of ``X`` belongs to every task. The labelled entries, in
+    row-major order (row 0's tasks, then row 1's, ...), are what the long
+    form would hold: :meth:`entries` gives their rows and task codes.
+    """
+
+    tasks: np.ndarray  # task ids in y's column order: its column names, else 0..n_tasks-1
+    labelled: np.ndarray  # (n_samples, n_tasks) bool: False where the label is missing
+    labels: list  # per task, the labels of its labelled rows (in row order), a 1-D array each
+    frame: bool = False  # y was a DataFrame (predictions come back as one)
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row of X, task code) of every labelled entry, row-major."""
+        rows, codes = np.nonzero(self.labelled)
+        return rows.astype(np.intp), codes.astype(np.intp)
+
+    def entry_labels(self, codes) -> np.ndarray:
+        """The label of every entry (codes from :meth:`entries`): one array, object where tasks' types differ."""
+        kinds = {_label_kind(labels) for labels in self.labels}
+        out = np.empty(len(codes), dtype=object)
+        for t, labels in enumerate(self.labels):
+            out[codes == t] = labels  # a task's entries are in row order, as its labels
+        return np.asarray(out.tolist()) if len(kinds) == 1 and len(out) else out
+
+
+def _label_kind(labels: np.ndarray) -> str:
+    return "text" if labels.dtype.kind in "OUS" else "number"
+
+
+def read_wide_targets(y, n_samples: int) -> WideTargets:
+    """Validate a wide ``y`` (array or DataFrame, one column per task).
+
+    Task ids are a DataFrame's column names (distinct, of one type), else
+    ``0..n_tasks-1``. Each column may miss labels but not all of them, and
+    keeps its own label type; a column mixing types (1 and '1') is refused,
+    as in the long form.
+    """
+    if hasattr(y, "columns") and hasattr(y, "iloc"):
+        names = list(y.columns)
+        duplicated = sorted({show_ids([n]) for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(
+                f"y has duplicate column names ({', '.join(duplicated)}); each column is a task, "
+                "so each needs its own name: rename them."
+            )
+        tasks = _as_task_ids(np.array(names, dtype=object), len(names), "y's column names")
+        columns = [y.iloc[:, t] for t in range(len(names))]
+        n_rows, frame = len(y), True
+    else:
+        array, raw = _as_object_array(y)
+        if raw is None and (array is None or array.dtype.kind in "OUS"):
+            array = np.asarray(y, dtype=object)
+        if array.ndim != 2:
+            raise ValueError(f"y must be 1-D (long form) or 2-D (wide form); got shape {array.shape}.")
+        tasks = np.arange(array.shape[1])
+        columns = [array[:, t] for t in range(array.shape[1])]
+        n_rows, frame = array.shape[0], False
+    if n_rows != n_samples:
+        raise ValueError(
+            f"y has {n_rows} rows but X has {n_samples}; in the wide form y holds one row of "
+            "labels (one column per task) for each row of X."
+        )
+    labelled, labels = np.zeros((n_samples, len(columns)), bool), []
+    for t, column in enumerate(columns):
+        present, values = _column_labels(column, f"y's column {show_ids(tasks[t:t + 1])}")
+        if not present.any():
+            raise ValueError(
+                f"Task {show_ids(tasks[t:t + 1])} (a column of y) has no labels: every entry is "
+                "missing. Drop the column, or label some of its rows."
+            )
+        labelled[:, t] = present
+        labels.append(values)
+    return WideTargets(tasks, labelled, labels, frame)
+
+
+def _column_labels(column, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(labelled mask, labels of the labelled rows as their own array) of one wide column."""
+    if hasattr(column, "notna"):  # a pandas Series: nullable dtypes (Int64 with NA) stay integers
+        present = column.notna().to_numpy()
+        values = column[present].to_numpy()
+        if values.dtype.kind != "O":
+            return present, values
+        column = column.to_numpy(dtype=object)
+    column = np.asarray(column)
+    if column.dtype.kind == "f":
+        present = ~np.isnan(column)
+        return present, column[present]
+    if column.dtype.kind != "O":
+        return np.ones(len(column), bool), column
+    missing, kinds = _scan(column)
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes labels of different types ({' and '.join(sorted(kinds))}), e.g. 1 and "
+            "'1', which would be merged into one class; give every label of a task the same type."
+        )
+    present = ~missing
+    values = column[present]
+    return present, (np.asarray(values.tolist()) if len(values) else values)
+
+
+def entry_weights(sample_weight, n_samples: int, wide: WideTargets | None, rows, codes) -> np.ndarray:
+    """The weight of every labelled entry (float64, non-negative).
+
+    ``sample_weight`` is None (all 1), one weight per row of X, or, in the
+    wide form, one per label: ``(n_samples, n_tasks)``, read where the
+    label is present (its values where labels are missing are ignored).
+    """
+    n_entries = len(codes)
+    if sample_weight is None:
+        return np.ones(n_entries)
+    weight = np.asarray(sample_weight)
+    if weight.ndim == 2 and wide is not None:
+        if weight.shape != wide.labelled.shape:
+            raise ValueError(
+                f"sample_weight has shape {weight.shape}; with a wide y of shape "
+                f"{wide.labelled.shape} it takes one weight per row ({n_samples},) or one per "
+                f"label {wide.labelled.shape}."
+            )
+        weight = weight[rows, codes]
+    elif weight.ndim == 2:
+        raise ValueError(
+            f"sample_weight has shape {weight.shape}: one weight per label needs y in wide form "
+            f"(one column per task); with a 1-D y pass one weight per row, ({n_samples},)."
+        )
+    else:
+        from sklearn.utils.validation import _check_sample_weight
+
+        weight = _check_sample_weight(weight, np.empty((n_samples, 0)), dtype=np.float64)
+        weight = weight if rows is None else weight[rows]
+    weight = np.asarray(weight, dtype=np.float64)
+    if not np.isfinite(weight).all():
+        raise ValueError("sample_weight contains NaN or infinity; every weight must be a finite number >= 0.")
+    if (weight < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    return weight
+
+
+def wide_output(columns: list, tasks, frame: bool, index=None):
+    """Per-task 1-D outputs as one ``(n_samples, n_tasks)`` answer.
+
+    The dtype is the columns' common one, object where tasks' label types
+    differ; a DataFrame with the task ids as column names when the model was
+    fitted on one.
+    """
+    kinds = {_label_kind(np.asarray(c)) for c in columns}
+    if len(kinds) == 1:
+        out = np.column_stack(columns) if columns else np.empty((0, 0))
+    else:
+        out = np.empty((len(columns[0]), len(columns)), dtype=object)
+        for t, column in enumerate(columns):
+            out[:, t] = column
+    if not frame:
+        return out
+    import pandas as pd
+
+    return pd.DataFrame(
+        {plain_id(task): column for task, column in zip(tasks, columns)}, index=index
+    )
+
+
 def plain_id(task):
     """A task id as a plain Python value: 'south', 7 (not np.str_('south'))."""
     return task.item() if isinstance(task, np.generic) else task
@@ -362,6 +557,10 @@ class TaskDataMixin:
             return self._split_unchecked(X, tasks, reset=reset, check_params=check_params, y=y)
 
     def _split_unchecked(self, X, tasks, *, reset, check_params, y):
+        if is_wide(y):
+            return self._split_wide(X, tasks, reset, check_params, y)
+        if isinstance(tasks, str) and tasks == ALL_TASKS:
+            return self._split_all_tasks(X, reset, check_params)
         _refuse_both(self.task_column, tasks, "tasks")
         if y is not None and not isinstance(y, str):
             self._check_targets(y)
@@ -390,16 +589,53 @@ class TaskDataMixin:
             features, y = check_X_y(features, y, **check_params)
         return features, y, _as_task_ids(ids, features.shape[0], f"task_column={self.task_column!r}")
 
+    def _split_wide(self, X, tasks, reset, check_params, y):
+        """(features, :class:`WideTargets`, None): every row belongs to every task."""
+        self._refuse_ids_with_wide(y, tasks)
+        X = validate_data(self, X, reset=reset, **check_params)
+        return X, read_wide_targets(y, X.shape[0]), None
+
+    def _refuse_ids_with_wide(self, y, tasks):
+        given = (
+            f"task_column={self.task_column!r}" if self.task_column is not None
+            else "tasks=" if tasks is not None else None
+        )
+        if given:
+            raise ValueError(
+                f"y has {np.shape(y)[1]} columns, one per task (the wide form), so every row "
+                f"belongs to every task, and {given} would name the tasks a second time: "
+                f"drop {given.split('=')[0]}, or give y as one label per row (the long form)."
+            )
+
+    def _split_all_tasks(self, X, reset, check_params):
+        """(features, no y, None): rows to answer for every task (a task column is dropped)."""
+        if self.task_column is None:
+            return validate_data(self, X, reset=reset, **check_params), "no_validation", None
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return _split_task_column(X, self.task_column, check_params)[0], "no_validation", None
+
     def _check_targets(self, y):
         """Checks on the raw targets, before NumPy converts them (the classifiers' label checks)."""
 
     def _validate_fit_data(self, X, y, tasks, **check_params):
         """Validate X and y for ``fit``; set ``tasks_`` and ``n_tasks_``.
 
-        Returns the feature matrix, y and the task code (0..n_tasks-1) of each row.
+        Returns the feature matrix, y and the task code (0..n_tasks-1) of each
+        row; for a wide y, the features, its :class:`WideTargets` and None
+        (``tasks_`` then follows y's columns, and predictions default to
+        every task).
         """
         X, y, ids = self._split(X, tasks, reset=True, check_params=check_params, y=y)
-        return X, y, self._fit_task_codes(ids, X.shape[0])
+        return (X, *self._fit_targets(y, ids, X.shape[0]))
+
+    def _fit_targets(self, y, ids, n_samples):
+        """(y, task codes) of validated targets, setting ``tasks_``: (:class:`WideTargets`, None) when wide."""
+        if isinstance(y, WideTargets):
+            self.tasks_, self.n_tasks_ = y.tasks, y.n_tasks
+            self._wide_form = "frame" if y.frame else "array"
+            return y, None
+        self._wide_form = None
+        return y, self._fit_task_codes(ids, n_samples)
 
     def _fit_task_codes(self, ids, n_samples):
         """Set ``tasks_`` and ``n_tasks_`` from validated ids (None: one task); return codes."""
@@ -421,13 +657,28 @@ class TaskDataMixin:
     def _validate_predict_data(self, X, tasks, **check_params):
         """Validate X for prediction; return features and task codes.
 
-        A model fitted on several tasks refuses rows without task ids, and
+        The codes are None where every task is to be answered for every row:
+        ``tasks='all'``, or no task ids for a model fitted on a wide y. A model fitted on several tasks refuses rows without task ids, and
         task ids unseen in ``fit`` are an error: a task-blind prediction of a
         multi-task model looks plausible and is wrong.
         """
         check_is_fitted(self)
+        if tasks is None and self._fitted_wide:
+            tasks = ALL_TASKS  # a wide-fitted model answers in its own form
         X, _, ids = self._split(X, tasks, reset=False, check_params=check_params)
+        if isinstance(tasks, str) and tasks == ALL_TASKS:
+            return X, None
         return X, self._known_task_codes(ids, X.shape[0])
+
+    @property
+    def _fitted_wide(self) -> bool:
+        """Whether ``fit`` saw a wide y (one column per task)."""
+        return getattr(self, "_wide_form", None) is not None
+
+    def _wide_answer(self, columns: list, X=None):
+        """Per-task outputs for every row, as ``predict`` returns them (:func:`wide_output`)."""
+        index = X.index if self._wide_form == "frame" and hasattr(X, "index") else None
+        return wide_output(columns, self.tasks_, self._wide_form == "frame", index)
 
     def _validate_more_data(self, X, y, tasks, **check_params):
         """Validate X and y to train a fitted model further (warm start, ``partial_fit``).
@@ -435,7 +686,25 @@ class TaskDataMixin:
         The tasks, features and their names must be those of the first fit.
         """
         X, y, ids = self._split(X, tasks, reset=False, check_params=check_params, y=y)
-        return X, y, self._known_task_codes(ids, X.shape[0])
+        return (X, *self._more_targets(y, ids, X.shape[0]))
+
+    def _more_targets(self, y, ids, n_samples):
+        """(y, task codes) of more training targets, which must be in the form and tasks of the fit."""
+        if isinstance(y, WideTargets) != self._fitted_wide:
+            fitted, given = ("wide", "long") if self._fitted_wide else ("long", "wide")
+            raise ValueError(
+                f"This {type(self).__name__} was fitted on a {fitted} y and is given a {given} "
+                f"one; train it further on the {fitted} form (one {'column' if fitted == 'wide' else 'label'} "
+                f"{'per task' if fitted == 'wide' else 'per row'})."
+            )
+        if isinstance(y, WideTargets):
+            if len(y.tasks) != self.n_tasks_ or np.any(y.tasks != self.tasks_):
+                raise ValueError(
+                    f"y's tasks ({show_ids(y.tasks[:10])}) are not those of the first fit "
+                    f"({show_ids(self.tasks_[:10])}); give the same columns, in the same order."
+                )
+            return y, None
+        return y, self._known_task_codes(ids, n_samples)
 
     def _known_task_codes(self, ids, n_samples):
         if ids is None:
@@ -454,12 +723,15 @@ class TaskDataMixin:
                 f"This {type(self).__name__} was fitted without task ids (a single task); "
                 "predict without tasks= too, or refit with task ids."
             )
+        # A wide fit keeps y's column order, so tasks_ need not be sorted.
+        order = np.argsort(self.tasks_, kind="stable") if self._fitted_wide else None
         try:
-            codes = np.searchsorted(self.tasks_, ids)
+            codes = np.searchsorted(self.tasks_, ids, sorter=order)
         except TypeError:
             codes = None
         if codes is not None:
             codes = np.minimum(codes, self.n_tasks_ - 1)
+            codes = codes if order is None else order[codes]
             known = self.tasks_[codes] == ids
         if codes is None or not np.all(known):
             unknown = (

@@ -22,7 +22,10 @@ def one_sweep(batch, coefficients) -> bool:
     output, so the graph need not be cut there.
     """
     spans = batch.spans
-    return coefficients is not None and len(spans) == 1 and spans[0][2] - spans[0][1] == len(batch.rows)
+    return (
+        coefficients is not None and batch.positions is None and len(spans) == 1
+        and spans[0][2] - spans[0][1] == len(batch.rows)
+    )
 
 
 class Backend(ABC):
@@ -30,8 +33,10 @@ class Backend(ABC):
 
     Subclasses set, in ``forward``: ``_z`` (the trunk's output, in the graph),
     ``_dz`` (the gradient there, None after one sweep), ``_scaled`` (whether
-    the coefficients were applied already) and ``_jacobian`` (None, or the
-    per-task trunk gradients from ``gramian``).
+    the coefficients were applied already), ``_pieces`` (in the wide form,
+    where tasks share rows of ``_z``: each present task's (positions, gradient
+    at those rows); else None) and ``_jacobian`` (None, or the per-task trunk
+    gradients from ``gramian``).
     """
 
     n_trunk: int
@@ -49,10 +54,24 @@ class Backend(ABC):
             pass  # forward's one sweep reached the trunk already
         elif self._scaled:
             self._trunk_backward(self._dz)
+        elif self._pieces is not None:
+            self._trunk_backward(self._combine(self._pieces, trunk[batch.present]))
         else:
             self._trunk_backward(self._dz * self._row_coefficients(batch, trunk))
         self._update(l2, max_norm)
-        self._z = self._dz = self._jacobian = None
+        self._z = self._dz = self._jacobian = self._pieces = None
+
+    def _task_seeds(self, batch):
+        """Each present task's own gradient at the trunk's output, zero elsewhere (for the Gramian)."""
+        pieces = self._pieces
+        if pieces is None:  # the long form: each task owns a slice of the rows
+            pieces = [(slice(a, b), self._dz[a:b]) for _, a, b in batch.spans]
+        return [self._combine([piece], [1.0]) for piece in pieces]
+
+    @abstractmethod
+    def _combine(self, pieces, coefficients):
+        """``sum_k coefficients[k] * pieces[k]``, each piece's gradient added at its rows
+        of the trunk's output (a slice, or an index array)."""
 
     @abstractmethod
     def _scale_head(self, t, factor):

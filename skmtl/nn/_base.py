@@ -21,10 +21,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
 
-from .._labels import ClassifierLabelsMixin, class_weight_per_row
-from .._tasks import NO_TASK, TaskDataMixin, plain_id, show_ids
+from .._labels import ClassifierLabelsMixin, class_weights
+from .._tasks import NO_TASK, TaskDataMixin, WideTargets, entry_weights, plain_id, show_ids
 from ._autograd import Tensor, _sigmoid
 from ._network import SharedNetwork, is_weight
 from ._numpy_backend import NumpyBackend, NumpyOps
@@ -76,7 +75,7 @@ class BaseSharedNetworkClassifier(
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, None],
+        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, list, None],
         "task_weights": [StrOptions({"balanced"}), dict, None],
         "loss_weighting": [StrOptions(set(LOSS_WEIGHTINGS))],
         "gradient_method": [StrOptions(set(GRADIENT_METHODS)), None],
@@ -122,12 +121,17 @@ class BaseSharedNetworkClassifier(
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows, with the task column when ``task_column`` is set.
-        y : array-like of shape (n_samples,)
-            Class labels; tasks may have different label sets.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels; tasks may have different label sets. The wide
+            form, an array or DataFrame with one column per task (task ids:
+            its column names, else ``0..n_tasks-1``), labels every row for
+            every task, a missing value (NaN, None, ``pd.NA``) meaning "not
+            labelled for this task"; the trunk then runs once per row.
         tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the loss.
+            Task id of each row, when ``task_column`` is None (never with a
+            wide y).
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Per-row weights of the loss, or, with a wide y, per label.
 
         Returns
         -------
@@ -144,16 +148,17 @@ class BaseSharedNetworkClassifier(
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows, with the task column when ``task_column`` is set.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels, in the form of the first call (long or wide).
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None. The first call
             fixes the set of tasks.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the loss.
-        classes : array-like of shape (n_classes,), default=None
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Per-row weights of the loss (per label with a wide y).
+        classes : array-like of shape (n_classes,), or list of n_tasks arrays, default=None
             All labels, required on the first call (as for ``MLPClassifier``);
-            every task's head then covers all of them.
+            every task's head then covers all of them. With a wide y, one
+            array per task (as ``MultiOutputClassifier.partial_fit``).
 
         Returns
         -------
@@ -178,18 +183,22 @@ class BaseSharedNetworkClassifier(
         dtype = _DTYPES[self.dtype]
         X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
         X = self._cast_inputs(X, dtype)
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        wide = y if isinstance(y, WideTargets) else None
+        rows = None
+        if wide is not None:
+            rows, codes = wide.entries()
+        sample_weight = entry_weights(sample_weight, X.shape[0], wide, rows, codes)
         self._random_state = check_random_state(self.random_state)
 
         if first_pass:
-            y = self._encode_fit_labels(y, codes, sample_weight, classes)
+            local = self._encode_fit_labels(y, codes, sample_weight, classes)
             self._initialize(X, dtype)
         else:
-            y = self._encode_more_labels(y, codes, warm_start=self.warm_start)
+            local = self._encode_more_labels(y, codes, warm_start=self.warm_start)
         if self._optimizer is None or not incremental:
             self._optimizer = self._make_optimizer(self._params, self._flat_params, self._flat_offsets)
 
-        row_weight = sample_weight * class_weight_per_row(self.class_weight, self.classes_, codes, y)
+        row_weight = sample_weight * self._class_weights(codes, local)
         with np.errstate(over="ignore"):
             too_large = not np.isfinite(row_weight.astype(dtype)).all()
         if too_large:
@@ -200,11 +209,10 @@ class BaseSharedNetworkClassifier(
             )
         if first_pass:
             self._task_weight_vector = self._resolve_task_weights(codes, row_weight)
-        local = self._local_class[codes, y]
-        data = TrainingSet(X, codes, local, row_weight, sample_weight, lengths)
+        data = TrainingSet(X, codes, local, row_weight, sample_weight, lengths, rows)
         validation = None
         if self.early_stopping:
-            data, validation = self._split_validation(data, y)
+            data, validation = self._split_validation(data)
         # A diverging run overflows; say so once, below, rather than warn per batch.
         try:
             with np.errstate(over="ignore", invalid="ignore"):
@@ -270,6 +278,11 @@ class BaseSharedNetworkClassifier(
         return dict(dtype=[np.float64, np.float32], accept_sparse=sparse)
 
     def _encode_fit_labels(self, y, codes, sample_weight, classes):
+        """Set the label attributes from the first training labels; return each entry's class within its task."""
+        if isinstance(y, WideTargets):
+            local = self._encode_wide_fit_labels(y, codes, sample_weight, classes)
+            self._task_labels = list(self.classes_)
+            return local
         if classes is None:
             y = self._encode_labels(y, codes, sample_weight)
         else:  # partial_fit's first call: every task's head covers all classes
@@ -285,10 +298,53 @@ class BaseSharedNetworkClassifier(
             self.task_classes_ = {plain_id(task): self.classes_ for task in self.tasks_}
         mask = self._task_class_mask
         self._local_class = np.where(mask, np.cumsum(mask, axis=1) - 1, -1)
-        return y
+        self._task_labels = [self.classes_[m] for m in mask]
+        return self._local_class[codes, y]
+
+    def _encode_wide_fit_labels(self, wide, codes, sample_weight, classes):
+        if classes is None:
+            return self._encode_wide_labels(wide, codes, sample_weight)
+        # partial_fit's first call: one array of labels per task (column), as MultiOutputClassifier
+        if not isinstance(classes, (list, tuple)) or len(classes) != wide.n_tasks:
+            raise ValueError(
+                f"With a wide y of {wide.n_tasks} columns, classes must be a list of "
+                f"{wide.n_tasks} arrays, each task's labels in column order."
+            )
+        self.classes_ = [np.unique(c) for c in classes]
+        if any(len(c) < 2 for c in self.classes_):
+            raise ValueError("classes must hold at least two labels for every task.")
+        self.task_classes_ = {plain_id(task): c for task, c in zip(self.tasks_, self.classes_)}
+        return self._wide_local_labels(wide, codes)
+
+    def _wide_local_labels(self, wide, codes):
+        """Each entry's class index within its task; a label the task does not know is an error."""
+        local = np.empty(len(codes), dtype=np.intp)
+        for t, (labels, known) in enumerate(zip(wide.labels, self.classes_)):
+            index = np.minimum(np.searchsorted(known, labels), len(known) - 1)
+            unknown = known[index] != labels
+            if np.any(unknown):
+                raise ValueError(
+                    f"Task {show_ids(self.tasks_[t:t + 1])} has label(s) {np.unique(labels[unknown])} "
+                    f"that it did not have in the first fit; it knows {known}."
+                )
+            local[codes == t] = index
+        return local
 
     def _encode_more_labels(self, y, codes, warm_start):
-        """Class indices of more training labels, which each task must know already."""
+        """Class indices of more training labels (within each task), which each task must know already."""
+        if isinstance(y, WideTargets):
+            local = self._wide_local_labels(y, codes)
+            if warm_start and any(
+                len(np.unique(local[codes == t])) != len(c) for t, c in enumerate(self.classes_)
+            ):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the previous "
+                    "call to fit, for every task."
+                )
+            return local
+        return self._local_class[codes, self._encode_more_union_labels(y, codes, warm_start)]
+
+    def _encode_more_union_labels(self, y, codes, warm_start):
         index = np.searchsorted(self.classes_, y)
         index = np.minimum(index, len(self.classes_) - 1)
         unknown = self.classes_[index] != y
@@ -313,7 +369,7 @@ class BaseSharedNetworkClassifier(
         return index.astype(np.intp)
 
     def _initialize(self, X, dtype):
-        n_outputs = [1 if k == 2 else k for k in self._task_class_mask.sum(axis=1)]
+        n_outputs = [1 if len(k) == 2 else len(k) for k in self._task_labels]
         trunk = self._make_trunk(X)
         self._network = SharedNetwork(
             trunk, self._tower_sizes(), n_outputs, self.activation, self.dropout
@@ -446,20 +502,24 @@ class BaseSharedNetworkClassifier(
             raise ValueError("task_weights gives every task weight 0; nothing would be learned.")
         return weights
 
-    def _split_validation(self, data, y):
+    def _split_validation(self, data):
         """Hold out ``validation_fraction`` of the rows.
 
         With one task the split is MLPClassifier's: stratified by class for
         two classes, not stratified for more. With several tasks it is
         stratified by task and class, or by task alone where the classes are
-        too rare for that, or not at all where even the tasks are.
+        too rare for that, or not at all where even the tasks are. In the
+        wide form rows (with all their labels) are held out, unstratified:
+        a row belongs to every task.
         """
-        n_samples = len(data.codes)
-        if self.n_tasks_ == 1:
-            strata = y if len(self.classes_) == 2 else None
+        n_samples = data.n_rows
+        if data.rows is not None:
+            strata = None
+        elif self.n_tasks_ == 1:
+            strata = data.y if len(self._task_labels[0]) == 2 else None
         else:
             n_test = int(np.ceil(self.validation_fraction * n_samples))
-            strata = self._validation_strata(data.codes, y, max_strata=min(n_test, n_samples - n_test))
+            strata = self._validation_strata(data.codes, data.y, max_strata=min(n_test, n_samples - n_test))
         train_rows, val_rows = train_test_split(
             np.arange(n_samples),
             random_state=self._random_state,
@@ -471,17 +531,18 @@ class BaseSharedNetworkClassifier(
                 "The validation set is too small. Increase 'validation_fraction' or the "
                 "size of your dataset."
             )
-        missing = np.setdiff1d(np.arange(self.n_tasks_), data.codes[train_rows])
+        train, validation = data.pick(train_rows), data.pick(val_rows)
+        missing = np.setdiff1d(np.arange(self.n_tasks_), train.codes)
         if len(missing):
             raise ValueError(
                 f"Early stopping left task(s) {show_ids(self.tasks_[missing[:10]])} without "
                 "training rows; give them more rows or lower validation_fraction."
             )
-        return data.pick(train_rows), data.pick(val_rows)
+        return train, validation
 
     def _validation_strata(self, codes, y, max_strata):
         """Task x class cells (rare cells merged into their task), else tasks, else None."""
-        cells = codes * len(self.classes_) + y
+        cells = codes * max(map(len, self._task_labels)) + y
         counts = np.bincount(cells)
         for strata in (np.where(counts[cells] >= 2, cells, -1 - codes), codes):
             sizes = np.unique(strata, return_counts=True)[1]
@@ -495,41 +556,59 @@ class BaseSharedNetworkClassifier(
         """Rows to predict at once: all of them, unless a trunk's activations say otherwise."""
         return max(X.shape[0], 1)
 
-    def _proba(self, X, codes, lengths=None):
-        """Class probabilities in ``classes_`` order, computed in float64, in chunks of rows."""
-        params = [Tensor(p.astype(np.float64)) for p in self._params]
-        proba = np.zeros((X.shape[0], len(self.classes_)))
-        for rows in gen_batches(X.shape[0], self._prediction_rows(X)):
-            chunk_lengths = None if lengths is None else lengths[rows]
-            proba[rows] = self._proba_rows(params, X[rows], codes[rows], chunk_lengths)
-        return proba
+    def _head_proba(self, X, lengths, requests):
+        """Class probabilities of some rows from some heads, in float64.
 
-    def _proba_rows(self, params, X, codes, lengths):
+        ``requests`` is a list of (task, sorted row indices); the answer is
+        one ``(len(rows), n_classes_t)`` array each, columns in the task's own
+        class order. The trunk runs once per row, in chunks of rows, however
+        many heads read it.
+        """
+        params = [Tensor(p.astype(np.float64)) for p in self._params]
         net = self._network
-        z = net.forward_trunk(NumpyOps, params, Tensor(X.astype(np.float64)), lengths=lengths).data
-        proba = np.zeros((X.shape[0], len(self.classes_)))
-        for t in np.unique(codes):
-            rows = codes == t
-            logits = net.forward_head(NumpyOps, params, t, Tensor(z[rows])).data
-            if net.n_outputs[t] == 1:
-                positive = _sigmoid(logits[:, 0])
-                task_proba = np.column_stack([1 - positive, positive])
-            else:
-                e = np.exp(logits - logits.max(axis=1, keepdims=True))
-                task_proba = e / e.sum(axis=1, keepdims=True)
-            proba[np.ix_(rows, self._task_class_mask[t])] = task_proba
+        out = [np.empty((len(rows), len(self._task_labels[t]))) for t, rows in requests]
+        for chunk in gen_batches(X.shape[0], self._prediction_rows(X)):
+            chunk_lengths = None if lengths is None else lengths[chunk]
+            z = net.forward_trunk(
+                NumpyOps, params, Tensor(X[chunk].astype(np.float64)), lengths=chunk_lengths
+            ).data
+            for (t, rows), proba in zip(requests, out):
+                a, b = np.searchsorted(rows, [chunk.start, chunk.stop])
+                if a == b:
+                    continue
+                logits = net.forward_head(NumpyOps, params, t, Tensor(z[rows[a:b] - chunk.start])).data
+                if net.n_outputs[t] == 1:
+                    positive = _sigmoid(logits[:, 0])
+                    proba[a:b] = np.column_stack([1 - positive, positive])
+                else:
+                    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                    proba[a:b] = e / e.sum(axis=1, keepdims=True)
+        return out
+
+    def _task_requests(self, codes):
+        return [(t, np.flatnonzero(codes == t)) for t in np.unique(codes)]
+
+    def _proba(self, X, codes, lengths=None):
+        """Class probabilities in ``classes_`` order (each row from its task's head)."""
+        classes, mask = self._union_classes()
+        proba = np.zeros((X.shape[0], len(classes)))
+        requests = self._task_requests(codes)
+        for (t, rows), task_proba in zip(requests, self._head_proba(X, lengths, requests)):
+            proba[np.ix_(rows, mask[t])] = task_proba
         return proba
 
     def _validation_score(self, data):
-        """Accuracy on a :class:`TrainingSet` (the early-stopping score).
+        """Accuracy on the entries of a :class:`TrainingSet` (the early-stopping score).
 
-        Its labels are class indices within each row's task; a row's
-        prediction is always one of its task's classes, so comparing within
-        the task is comparing the labels.
+        Its labels are class indices within each entry's task, as the
+        predictions are.
         """
-        predicted = np.argmax(self._proba(data.X, data.codes, data.lengths), axis=1)
-        local = self._local_class[data.codes, predicted]
-        return accuracy_score(data.y, local, sample_weight=data.sample_weight)
+        rows = np.arange(len(data.codes)) if data.rows is None else data.rows
+        requests = [(t, rows[data.codes == t]) for t in range(self.n_tasks_)]
+        predicted = np.empty(len(data.codes), dtype=np.intp)
+        for (t, _), proba in zip(requests, self._head_proba(data.X, data.lengths, requests)):
+            predicted[data.codes == t] = np.argmax(proba, axis=1)
+        return accuracy_score(data.y, predicted, sample_weight=data.sample_weight)
 
     def predict_proba(self, X, tasks=None):
         """Class probabilities of each row, from its own task's head.
@@ -538,15 +617,21 @@ class BaseSharedNetworkClassifier(
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score, with the task column when ``task_column`` is set.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a model fitted on a wide y): every task for every row.
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes), or list of n_tasks such arrays
             Columns follow ``classes_``; zero for labels a row's task never had.
+            Every task for every row (a model fitted on a wide y, or
+            ``tasks='all'``): one ``(n_samples, n_classes_t)`` array per task,
+            columns following that task's labels (``task_classes_``).
         """
         X, lengths, codes = self._prediction_inputs(X, tasks)
+        if codes is None:
+            return self._head_proba(X, lengths, [(t, np.arange(X.shape[0])) for t in range(self.n_tasks_)])
         return self._proba(X, codes, lengths)
 
     def predict_log_proba(self, X, tasks=None):
@@ -556,15 +641,16 @@ class BaseSharedNetworkClassifier(
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score, with the task column when ``task_column`` is set.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all': every task.
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
         """
+        proba = self.predict_proba(X, tasks=tasks)
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X, tasks=tasks))
+            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
 
     def predict(self, X, tasks=None):
         """Predict the class of each row with its own task's head.
@@ -573,18 +659,33 @@ class BaseSharedNetworkClassifier(
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to classify, with the task column when ``task_column`` is set.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a model fitted on a wide y): every task for every row.
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``, each among the labels of its row's task.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
+            Labels, each among the labels of its row's task. Every task for
+            every row (a model fitted on a wide y, or ``tasks='all'``): one
+            column per task, in ``tasks_`` order (a DataFrame when fitted on one).
         """
-        proba = self.predict_proba(X, tasks=tasks)
-        return self.classes_[np.argmax(proba, axis=1)]
+        raw = X
+        X, lengths, codes = self._prediction_inputs(X, tasks)
+        everything = codes is None
+        codes = np.zeros(X.shape[0], np.intp) if everything else codes
+        requests = (
+            [(t, np.arange(X.shape[0])) for t in range(self.n_tasks_)] if everything
+            else self._task_requests(codes)
+        )
+        labels = [self._task_labels[t][np.argmax(p, axis=1)] for (t, _), p in
+                  zip(requests, self._head_proba(X, lengths, requests))]
+        if everything:
+            return self._wide_answer(labels, raw)
+        return self._gather_labels(X.shape[0], requests, labels)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
+        tags.target_tags.multi_output = True  # a wide y: one column per task
         return tags

@@ -12,7 +12,9 @@ TRAINING_PARAMETERS = """\
         L2 penalty on the weights (not biases), as in ``MLPClassifier``:
         ``0.5 * alpha * ||W||^2`` divided by the batch's summed sample weight.
     batch_size : int or 'auto', default='auto'
-        Rows per mini-batch; 'auto' is ``min(200, n_samples)``.
+        Rows per mini-batch; 'auto' is ``min(200, n_samples)``. With a wide
+        y a row carries all its labels, so a batch holds up to
+        ``n_tasks * batch_size`` labelled entries.
     learning_rate_init : float, default=1e-3
         Step size, constant.
     max_iter : int, default=200
@@ -36,8 +38,8 @@ TRAINING_PARAMETERS = """\
         Nesterov momentum for ``solver='sgd'``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, stratified by task and
-        class, stop when their accuracy stops improving and keep the best
-        weights.
+        class (with a wide y: rows with all their labels, unstratified), stop
+        when their accuracy stops improving and keep the best weights.
     validation_fraction : float, default=0.1
         Share of rows held out by ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -46,13 +48,20 @@ TRAINING_PARAMETERS = """\
         Adam's denominator term.
     n_iter_no_change : int, default=10
         Epochs without improvement by ``tol`` before stopping.
-    class_weight : dict, 'balanced', 'balanced_per_task' or None, default=None
+    class_weight : dict, list, 'balanced', 'balanced_per_task' or None, default=None
         Multiplies each row's loss by the weight of its class; 'balanced'
-        over all rows, 'balanced_per_task' within each task.
+        over all rows, 'balanced_per_task' within each task. With a wide y
+        each task is weighted on its own ('balanced' balances within each
+        task), and the weights may differ by task: a list with one
+        specification per column of y (a dict, 'balanced' or None, as
+        scikit-learn's multi-output estimators take), or a dict mapping task
+        ids to their specification.
     task_weights : dict, 'balanced' or None, default=None
         Fixed multiplier of each task's loss. The default, 1 for every task,
-        makes the objective the weighted mean loss over the rows of a batch,
-        whatever task they belong to: with one task it is
+        makes the objective the weighted mean loss over the labelled entries
+        of a batch (a row in the long form; a (row, task) label in the wide
+        form), whatever task they belong to, so a wide y and the same labels
+        in long form define the same objective: with one task it is
         ``MLPClassifier``'s objective, so ``learning_rate_init`` and
         ``alpha`` mean the same as there, and a task counts in proportion
         to its rows. A dict maps task ids to weights (missing tasks: 1);
@@ -87,12 +96,15 @@ TRAINING_PARAMETERS = """\
 
 #: Fitted attributes about tasks and classes.
 TASK_ATTRIBUTES = """\
-    classes_ : ndarray of shape (n_classes,)
-        Sorted union of all tasks' labels.
+    classes_ : ndarray of shape (n_classes,), or list of n_tasks ndarrays
+        Sorted union of all tasks' labels; with a wide y, each task's sorted
+        labels (as ``MultiOutputClassifier``), since tasks may have labels of
+        different types.
     task_classes_ : dict
         Task id -> the labels that task has (the classes of its head).
     tasks_ : ndarray of shape (n_tasks,)
-        Sorted task ids seen in ``fit`` (``[None]`` without task ids).
+        Sorted task ids seen in ``fit`` (``[None]`` without task ids); with
+        a wide y, its column names (else ``0..n_tasks-1``) in column order.
     n_tasks_ : int
         Number of tasks."""
 
@@ -124,7 +136,8 @@ TRAINING_ATTRIBUTES = """\
     n_iter_ : int
         Epochs run by the last ``fit`` or ``partial_fit`` call.
     t_ : int
-        Training rows seen, over all calls.
+        Training rows seen, over all calls (rows of ``X``, however many
+        labels each carries).
     n_features_in_ : int
         Features seen in ``fit``, task column included.
     feature_names_in_ : ndarray of shape (n_features_in_,)

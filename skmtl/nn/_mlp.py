@@ -25,7 +25,10 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
     ``dtype='float64'``, the same trained weights.
 
     Tasks reach the model through ``task_column`` or ``tasks=``, as for every
-    skmtl estimator (see the task data model in the docs).
+    skmtl estimator (see the task data model in the docs), or as the columns
+    of a wide ``y``, one per task, with missing labels where a row is not
+    labelled for a task: the trunk then runs once per row and each head
+    reads the rows labelled for its task.
 
     Parameters
     ----------
@@ -69,6 +72,21 @@ class SharedMLPClassifier(BaseSharedNetworkClassifier):
     True
     >>> clf.task_classes_["c"]
     array([0, 1])
+
+    The same kind of data in wide form: one row per sample, a label column per
+    task, NaN where a label is missing.
+
+    >>> Y = np.column_stack([X[:, 0] + X[:, 1] > 0, X[:, 0] - X[:, 1] > 0]).astype(float)
+    >>> Y[rng.rand(300, 2) < 0.3] = np.nan
+    >>> wide = SharedMLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, tol=1e-3,
+    ...                            random_state=0).fit(X, Y)
+    >>> wide.predict(X[:2])
+    array([[1., 1.],
+           [1., 1.]])
+    >>> float(wide.score(X, Y)) > 0.9  # mean over tasks, on the labelled entries
+    True
+    >>> [p.shape for p in wide.predict_proba(X[:2])]
+    [(2, 2), (2, 2)]
     """
 
     _parameter_constraints: dict = {

@@ -175,17 +175,19 @@ class SharedNetwork:
     def task_params(self, params, t):
         return params[self.task_starts[t] : self.task_starts[t + 1]]
 
-    def draw_masks(self, rng, n_rows, input_shape, dtype):
+    def draw_masks(self, rng, n_rows, input_shape, dtype, n_entries=None):
         """Dropout masks for one batch: (trunk masks, tower masks), drawn in NumPy.
 
-        Both backends apply these same masks. Tower masks cover the whole
-        batch; each task uses its own rows.
+        Both backends apply these same masks. Trunk masks cover the batch's
+        ``n_rows`` rows; tower masks its ``n_entries`` entries (as many as
+        rows in the long form), grouped by task, and each task uses its own.
         """
         if not self.dropout:
             return (), ()
+        n_entries = n_rows if n_entries is None else n_entries
         shapes = self.trunk.mask_shapes(n_rows, input_shape)
         trunk = [dropout_mask(shape, self.dropout, rng, dtype) for shape in shapes]
-        return trunk, [dropout_mask((n_rows, w), self.dropout, rng, dtype) for w in self.tower_sizes]
+        return trunk, [dropout_mask((n_entries, w), self.dropout, rng, dtype) for w in self.tower_sizes]
 
     def forward_trunk(self, ops, params, x, masks=(), lengths=None):
         return self.trunk.forward(ops, params[: self.n_trunk_params], x, masks, lengths)

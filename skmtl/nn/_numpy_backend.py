@@ -99,13 +99,18 @@ class NumpyBackend(Backend):
         trunk_masks, tower_masks = batch.masks
         lengths = None if self.lengths is None else self.lengths[rows]
         z = net.forward_trunk(NumpyOps, leaves, Tensor(self.X[rows]), trunk_masks, lengths)
-        y = self.y[rows]
-        weight = None if self.weight is None else self.weight[rows]
+        y = self.y[batch.entries]
+        weight = None if self.weight is None else self.weight[batch.entries]
         sums = np.zeros(net.n_tasks)
         whole = one_sweep(batch, coefficients)
         dz = None if whole else np.zeros_like(z.data)
+        positions, pieces = batch.positions, None if batch.positions is None else []
         for t, a, b in batch.spans:
-            zt = z if whole else Tensor(z.data[a:b], requires_grad=True)
+            if whole:
+                zt = z
+            else:  # the task's rows of the trunk's output: a slice, or (wide form) a gather
+                at = slice(a, b) if positions is None else positions[a:b]
+                zt = Tensor(z.data[at], requires_grad=True)
             logits = net.forward_head(NumpyOps, leaves, t, zt, [m[a:b] for m in tower_masks])
             w = None if weight is None else weight[a:b]
             loss = NumpyOps.LOSSES[net.losses[t]](logits, y[a:b], w)
@@ -113,8 +118,11 @@ class NumpyBackend(Backend):
             loss.backward(np.asarray(scale / float(batch.task_weight[t]), dtype=z.data.dtype))
             sums[t] = loss.data
             if not whole:
-                dz[a:b] = zt.grad
+                dz[at] += zt.grad  # a task's rows are distinct: no index repeats
+                if pieces is not None:
+                    pieces.append((at, zt.grad))
         self._z, self._dz, self._jacobian, self._scaled = z, dz, None, coefficients is not None
+        self._pieces = pieces
         return sums, self.optimizer.decayed_norm2()
 
     def _trunk_backward(self, seed):
@@ -124,9 +132,7 @@ class NumpyBackend(Backend):
 
     def gramian(self, batch):
         rows = []
-        for _, a, b in batch.spans:
-            seed = np.zeros_like(self._dz)
-            seed[a:b] = self._dz[a:b]
+        for seed in self._task_seeds(batch):
             self._trunk_backward(seed)
             rows.append(np.concatenate([leaf.grad.ravel() for leaf in self.leaves[: self.n_trunk]]))
         self._jacobian = np.stack(rows)
@@ -146,6 +152,12 @@ class NumpyBackend(Backend):
         for leaf in self.leaves[: self.n_trunk]:
             leaf.grad = flat[offset : offset + leaf.data.size].reshape(leaf.data.shape)
             offset += leaf.data.size
+
+    def _combine(self, pieces, coefficients):
+        seed = np.zeros_like(self._dz)
+        for (at, grad), c in zip(pieces, coefficients):
+            seed[at] += float(c) * grad
+        return seed
 
     def _row_coefficients(self, batch, trunk):
         return batch.row_coefficients(trunk, self._dz.dtype)

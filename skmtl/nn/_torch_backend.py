@@ -193,15 +193,26 @@ class TorchBackend(Backend):
         spans = batch.spans
         whole = one_sweep(batch, coefficients)
         detached = z if whole else z.detach().requires_grad_()
-        y, weight = self.y[rows], self.weight[rows]
-        sums, total = [], 0.0
+        entries = rows if batch.positions is None else self._to_device(batch.entries)
+        y, weight = self.y[entries], self.weight[entries]
+        sums, total, gathered = [], 0.0, []
         for t, a, b in spans:
-            logits = net.forward_head(self.ops, self.tensors, t, detached[a:b], [m[a:b] for m in tower_masks])
+            if batch.positions is None:
+                zt = detached[a:b]
+            else:  # the wide form: tasks share rows, so each task's gather is its own leaf
+                at = self._to_device(batch.positions[a:b])
+                zt = z.detach()[at].requires_grad_()
+                gathered.append((at, zt))
+            logits = net.forward_head(self.ops, self.tensors, t, zt, [m[a:b] for m in tower_masks])
             loss = self.ops.loss(net.losses[t], logits, y[a:b], weight[a:b])
             sums.append(loss)
             scale = 1.0 if coefficients is None else float(coefficients[t])
             total = total + loss * (scale / float(batch.task_weight[t]))
         total.backward()
+        self._pieces = None
+        if gathered:
+            self._pieces = [(at, zt.grad) for at, zt in gathered]
+            detached.grad = self._combine(self._pieces, [1.0] * len(gathered), like=z)
         with torch.no_grad():
             norm2 = sum((w * w).sum() for w in self.tensors if is_weight(w))
             values = torch.stack([*sums, norm2]).double().cpu().numpy()  # one transfer
@@ -215,9 +226,7 @@ class TorchBackend(Backend):
         torch = self.torch
         trunk = self.tensors[: self.n_trunk]
         rows = []
-        for _, a, b in batch.spans:
-            seed = torch.zeros_like(self._dz)
-            seed[a:b] = self._dz[a:b]
+        for seed in self._task_seeds(batch):
             grads = torch.autograd.grad(self._z, trunk, grad_outputs=seed, retain_graph=True)
             rows.append(torch.cat([g.reshape(-1) for g in grads]))
         self._jacobian = torch.stack(rows)
@@ -242,6 +251,15 @@ class TorchBackend(Backend):
 
     def _trunk_backward(self, seed):
         self._z.backward(seed)
+
+    def _combine(self, pieces, coefficients, like=None):
+        seed = self.torch.zeros_like(self._dz if like is None else like)
+        for (at, grad), c in zip(pieces, coefficients):
+            if isinstance(at, slice):
+                seed[at] += float(c) * grad
+            else:
+                seed.index_add_(0, at, grad, alpha=float(c))
+        return seed
 
     def _row_coefficients(self, batch, trunk):
         return self._to_device(batch.row_coefficients(trunk, self.params[0].dtype))

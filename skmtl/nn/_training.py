@@ -6,6 +6,13 @@ shuffles from the same random state, ``loss_curve_``, ``best_loss_``,
 the best weights restored, a ``ConvergenceWarning`` at ``max_iter``), and
 adds the multi-task part: every batch is grouped by task, each task's mean
 loss is weighted (:mod:`._weighting`), and the per-task curves are recorded.
+
+A batch is a set of rows of ``X``; the trunk runs once per row. In the
+long form a row is one labelled entry; in the wide form a row carries an
+entry for each task labelled on it, and each head reads its own entries.
+The loss is a mean over entries either way (weighted by the sample
+weights), so a wide y and the same entries in long form define the same
+objective, and with one task it is ``MLPClassifier``'s.
 The backend (:mod:`._numpy_backend` or :mod:`._torch_backend`) does the
 arithmetic; nothing here depends on which one it is, or on the trunk.
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -24,52 +32,95 @@ from ._weighting import combine
 
 @dataclass
 class TrainingSet:
-    """Rows to train on, as the backends take them."""
+    """Labelled entries to train on, and the inputs they read, as the backends take them.
 
-    X: np.ndarray  # features, in the network's dtype
-    codes: np.ndarray  # task code of each row
-    y: np.ndarray  # class index within the row's task
-    weight: np.ndarray  # sample weight x class weight (float64)
+    An entry is one (row of ``X``, task, label). In the long form each row
+    has one entry and ``rows`` is None; in the wide form a row has an entry
+    per task labelled on it, ``rows`` names each entry's row (row-major),
+    and the trunk runs once per row for all of its entries.
+    """
+
+    X: np.ndarray  # inputs, one per row, in the network's dtype
+    codes: np.ndarray  # task code of each entry
+    y: np.ndarray  # class index of each entry within its task
+    weight: np.ndarray  # sample weight x class weight of each entry (float64)
     sample_weight: np.ndarray  # sample weight alone: the loss is divided by its batch sum
-    lengths: np.ndarray | None = None  # sequence lengths, for recurrent trunks
+    lengths: np.ndarray | None = None  # sequence lengths of the rows, for recurrent trunks
+    rows: np.ndarray | None = None  # row of X of each entry, sorted; None: entry i is row i
+
+    @property
+    def n_rows(self) -> int:
+        return self.X.shape[0]
+
+    @cached_property
+    def _row_starts(self):
+        """Row r's entries are ``starts[r]:starts[r + 1]`` (the entries are sorted by row)."""
+        return np.searchsorted(self.rows, np.arange(self.n_rows + 1))
+
+    def entries_of(self, rows):
+        """(entries of ``rows``, in their order, and the position in ``rows`` of each one's row)."""
+        if self.rows is None:
+            return rows, None
+        starts = self._row_starts
+        counts = starts[rows + 1] - starts[rows]
+        position = np.repeat(np.arange(len(rows)), counts)
+        first = np.cumsum(counts) - counts
+        return starts[rows][position] + np.arange(len(position)) - first[position], position
 
     def pick(self, rows):
-        """The rows ``rows`` of the set."""
+        """The rows ``rows`` of the set, with their entries."""
         lengths = None if self.lengths is None else self.lengths[rows]
+        entries, position = self.entries_of(rows)
         return TrainingSet(
-            self.X[rows], self.codes[rows], self.y[rows], self.weight[rows], self.sample_weight[rows], lengths
+            self.X[rows], self.codes[entries], self.y[entries], self.weight[entries],
+            self.sample_weight[entries], lengths, position,
         )
 
 
 @dataclass
 class Batch:
-    rows: np.ndarray  # indices into the training set, grouped by task
-    starts: np.ndarray  # task t owns rows[starts[t]:starts[t + 1]]
+    rows: np.ndarray  # rows of X through the trunk, in order; grouped by task in the long form
+    entries: np.ndarray  # entries of those rows, grouped by task
+    starts: np.ndarray  # task t owns entries[starts[t]:starts[t + 1]]
     present: np.ndarray  # codes of the tasks with positive weight in the batch
-    task_weight: np.ndarray  # summed row weight of each task in the batch
-    masks: tuple  # dropout masks (trunk, towers)
+    task_weight: np.ndarray  # summed entry weight of each task in the batch
+    positions: np.ndarray | None = None  # the trunk output row of each entry; None: the same index
+    masks: tuple = ((), ())  # dropout masks (trunk rows, tower entries)
 
     @property
     def spans(self):
-        """(task, first row, end row) of each present task, as Python ints."""
+        """(task, first entry, end entry) of each present task, as Python ints."""
         starts = self.starts.tolist()
         return [(t, starts[t], starts[t + 1]) for t in self.present.tolist()]
 
     def row_coefficients(self, coefficients, dtype):
-        """Per-row multipliers ``coefficients[task]``, as a column."""
+        """Per-entry multipliers ``coefficients[task]``, as a column."""
         return np.repeat(coefficients, np.diff(self.starts)).astype(dtype)[:, None]
 
 
-def make_batch(data, rows, n_tasks, masks):
-    if n_tasks == 1:
+def make_batch(data, rows, n_tasks, masks=((), ())):
+    """The batch of rows ``rows``, its entries grouped by task.
+
+    In the long form the rows themselves are reordered by task, so each
+    task's rows of the trunk's output are one slice.
+    """
+    if data.rows is None and n_tasks == 1:
         total = data.weight[rows].sum()
         present = np.array([0]) if total > 0 else np.array([], dtype=int)
-        return Batch(rows, np.array([0, len(rows)]), present, np.array([total]), masks)
-    rows = rows[np.argsort(data.codes[rows], kind="stable")]
-    codes = data.codes[rows]
+        return Batch(rows, rows, np.array([0, len(rows)]), present, np.array([total]), masks=masks)
+    if data.rows is None:
+        rows = rows[np.argsort(data.codes[rows], kind="stable")]
+        entries, positions = rows, None
+    else:
+        entries, positions = data.entries_of(rows)
+        order = np.argsort(data.codes[entries], kind="stable")
+        entries, positions = entries[order], positions[order]
+        if len(entries) == len(rows) and np.array_equal(positions, np.arange(len(rows))):
+            positions = None  # one entry per row, in order: the long form's slices
+    codes = data.codes[entries]
     starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_tasks))])
-    task_weight = np.bincount(codes, weights=data.weight[rows], minlength=n_tasks)
-    return Batch(rows, starts, np.flatnonzero(task_weight > 0), task_weight, masks)
+    task_weight = np.bincount(codes, weights=data.weight[entries], minlength=n_tasks)
+    return Batch(rows, entries, starts, np.flatnonzero(task_weight > 0), task_weight, positions, masks)
 
 
 class _Epoch:
@@ -81,7 +132,7 @@ class _Epoch:
         self.batches = []  # (sums, task_weight, trunk, denominator) of every step
 
     def add(self, batch, sums, objective, trunk, denominator):
-        self.loss += objective * len(batch.rows)
+        self.loss += objective * len(batch.entries)
         self.batches.append((sums, batch.task_weight, trunk, denominator))
 
     def task_losses(self):
@@ -198,7 +249,7 @@ def train(data, network, backend, weighting, task_weights, config, rng, history,
     score : callable, optional
         ``score(validation) -> float``, the early-stopping score.
     """
-    n_samples, n_tasks = len(data.codes), network.n_tasks
+    n_samples, n_entries, n_tasks = data.n_rows, len(data.codes), network.n_tasks
     batch_size = batch_rows(config.batch_size, n_samples)
     if config.batch_size != "auto" and config.batch_size > n_samples:
         warnings.warn("Got `batch_size` larger than the sample size. It is going to be clipped.")
@@ -212,12 +263,13 @@ def train(data, network, backend, weighting, task_weights, config, rng, history,
                 sample_idx = sample_idx[rng.permutation(n_samples)]
             epoch = _Epoch(n_tasks)
             for batch_slice in gen_batches(n_samples, batch_size):
-                rows = sample_idx[batch_slice]
-                masks = network.draw_masks(rng, len(rows), data.X.shape[1:], data.X.dtype)
-                batch = make_batch(data, rows, n_tasks, masks)
+                batch = make_batch(data, sample_idx[batch_slice], n_tasks)
+                batch.masks = network.draw_masks(
+                    rng, len(batch.rows), data.X.shape[1:], data.X.dtype, len(batch.entries)
+                )
                 if not len(batch.present):
-                    continue  # every row weighs zero
-                denominator = data.sample_weight[rows].sum()
+                    continue  # every entry weighs zero
+                denominator = data.sample_weight[batch.entries].sum()
                 combine_args = (task_weights, weighting, config.gradient_method, batch)
                 if needs_gramian:
                     sums, weight_norm2 = backend.forward(batch)
@@ -236,7 +288,7 @@ def train(data, network, backend, weighting, task_weights, config, rng, history,
 
             history.n_iter += 1
             history.t += n_samples
-            history.loss = epoch.loss / n_samples
+            history.loss = epoch.loss / n_entries
             history.loss_curve.append(history.loss)
             _refuse_non_finite_loss(history, config)
             epoch_losses = epoch.task_losses()
