@@ -27,19 +27,25 @@ Here it runs on scikit-learn's 8x8 digits (no download). Line by line:
   for a two-class task, which is the same model as a 2-way softmax).
   ``task_hidden_layer_sizes`` would add per-task layers before the heads.
 * ``categorical_crossentropy`` on one-hot targets -> the labels as they are;
-  each head's loss is the cross-entropy of its own rows.
+  each head's loss is the cross-entropy of its own task's labels.
 * ``loss_weights`` -> ``task_weights`` (a dict keyed by task id). Keras adds
-  the heads' mean losses; skmtl averages over all rows of a batch, which for
-  two equally sized tasks is half that sum. Under Adam a constant factor on
-  the loss does not change the steps, so the two train alike.
+  the heads' mean losses; skmtl averages over all labels of a batch, which
+  for two fully labelled tasks is half that sum. Under Adam a constant
+  factor on the loss does not change the steps, so the two train alike.
 * ``Adam(1e-3)`` -> ``solver="adam"``, ``learning_rate_init=1e-3``;
-  ``batch_size=32, epochs=30`` -> ``batch_size=32, max_iter=30``.
-* ``model.fit(X, {"digit": ..., "parity": ...})`` -> long format: every image
-  appears once per task, with the task's name in ``tasks=`` and that task's
-  label in ``y``. (Keras needs every image labelled for every task; in long
-  format a task may have its own images, or miss some labels.)
-* ``model.predict(X)`` returns both heads -> ``predict(X, tasks=...)`` answers
-  the task each row asks about.
+  ``batch_size=32, epochs=30`` -> ``batch_size=32, max_iter=30`` (a batch is
+  32 images, each with its two labels).
+* ``model.fit(X, {"digit": ..., "parity": ...})`` -> ``fit(X, y)`` with ``y``
+  a DataFrame with a "digit" and a "parity" column (the wide form): one row
+  per image, one column per task, the column names are the task ids. Each
+  column keeps its own labels (here integers and strings). A missing label
+  is allowed: NaN or None in its cell, and only that task skips that image,
+  which Keras's ``fit`` does not accept (it needs a target for every image
+  and every output). The long form (one row per image and task, with
+  ``tasks=``) trains the same model, and suits tasks with images of their own.
+* ``model.predict(X)`` returns both heads -> ``predict(X)`` returns a
+  DataFrame with both tasks' labels, one row per image (``predict_proba(X)``:
+  a list with each task's class probabilities, as Keras's list of outputs).
 
 Run: ``python examples/keras_two_tasks.py``
 """
@@ -47,8 +53,10 @@ Run: ``python examples/keras_two_tasks.py``
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -60,16 +68,12 @@ scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
 
-def long_format(X, digit):
-    """Keras's {"digit": ..., "parity": ...} targets as rows: each image once per task."""
-    labels = {"digit": digit, "parity": np.where(digit % 2 == 0, "even", "odd")}
-    rows = np.vstack([X] * len(labels))
-    y = np.concatenate([labels[task].astype(str) for task in labels])
-    tasks = np.repeat(list(labels), len(digit))
-    return rows, y, tasks
+def targets(digit):
+    """Keras's {"digit": ..., "parity": ...} targets as one DataFrame: a column per task."""
+    return pd.DataFrame({"digit": digit, "parity": np.where(digit % 2 == 0, "even", "odd")})
 
 
-X_long, y_long, tasks = long_format(X_train, digit_train)
+y_train, y_test = targets(digit_train), targets(digit_test)
 model = SharedMLPClassifier(
     hidden_layer_sizes=(64, 64),
     activation="relu",
@@ -82,16 +86,15 @@ model = SharedMLPClassifier(
 )
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)  # 30 epochs, as in Keras: no stopping rule
-    model.fit(X_long, y_long, tasks=tasks)
+    model.fit(X_train, y_train)
 
 print("tasks:", [str(task) for task in model.tasks_])
 print("labels of each head:", {str(task): labels.tolist() for task, labels in model.task_classes_.items()})
-X_test_long, y_test_long, tasks_test = long_format(X_test, digit_test)
+predicted = model.predict(X_test)  # a DataFrame: a "digit" and a "parity" column
 for task in model.tasks_:
-    rows = tasks_test == task
-    accuracy = model.score(X_test_long[rows], y_test_long[rows], tasks=tasks_test[rows])
-    print(f"test accuracy, {task}: {accuracy:.3f}")
-print("per-task training loss, last epoch:",
-      {str(task): round(curve[-1], 4) for task, curve in model.task_loss_curves_.items()})
+    print(f"test accuracy, {task}: {accuracy_score(y_test[task], predicted[task]):.3f}")
+print("per-task training loss, epochs 1, 10, 30:",
+      {str(task): [round(curve[k], 4) for k in (0, 9, -1)] for task, curve in model.task_loss_curves_.items()})
 # Both answers for the first test image, as Keras's two outputs would give them:
-print("first test image:", model.predict(X_test[:1].repeat(2, axis=0), tasks=["digit", "parity"]))
+first = predicted.iloc[0]
+print(f"first test image: digit {first['digit']}, parity {first['parity']}")
