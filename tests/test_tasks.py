@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from skmtl import MultiTaskKernelSVC
+from skmtl._tasks import entry_weights, is_wide, read_wide_targets
 
 
 def _frame(X, tasks):
@@ -270,3 +271,52 @@ def test_input_errors_name_the_column_and_the_fix(two_tasks):
         fit_kwargs = {} if kwargs else {"tasks": tasks}
         with pytest.raises(ValueError, match=r"Input X contains NaN\. MultiTaskKernelSVC does not accept .*SimpleImputer"):
             MultiTaskKernelSVC(**kwargs).fit(*data, **fit_kwargs)
+
+
+# ------------------------------------------------------------ the wide form
+
+def test_is_wide_means_two_columns_or_more():
+    assert is_wide(np.zeros((3, 2))) and is_wide([[0, 1], [1, 0]])
+    assert not is_wide(np.zeros(3)) and not is_wide(np.zeros((3, 1))) and not is_wide(None)
+    assert not is_wide([[0, 1], [1]])  # ragged: the 1-D checks speak
+
+
+def test_wide_targets_read_missing_labels_per_column_with_their_own_types():
+    y = pd.DataFrame({
+        "score": [1.0, np.nan, 0.0, 1.0],
+        "word": ["x", None, "y", pd.NA],
+        "count": pd.array([1, pd.NA, 0, 2], dtype="Int64"),
+    })
+    wide = read_wide_targets(y, 4)
+    assert wide.tasks.tolist() == ["score", "word", "count"] and wide.frame
+    np.testing.assert_array_equal(wide.labelled, [[1, 1, 1], [0, 0, 0], [1, 1, 1], [1, 0, 1]])
+    assert [labels.tolist() for labels in wide.labels] == [[1.0, 0.0, 1.0], ["x", "y"], [1, 0, 2]]
+    assert wide.labels[2].dtype.kind == "i"  # nullable integers stay integers
+    rows, codes = wide.entries()
+    np.testing.assert_array_equal(rows, [0, 0, 0, 2, 2, 2, 3, 3])
+    assert wide.entry_labels(codes).tolist() == [1.0, "x", 1, 0.0, "y", 0, 1.0, 2]
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        ([[1, 0], [0, 1], [1, 0]], "y has 3 rows but X has 2"),
+        (np.array([[1, np.nan], [0, np.nan]]), "Task 1 .a column of y. has no labels"),
+        (np.array([[1, "a"], ["1", "b"]], dtype=object), "column 0 mixes labels of different types"),
+    ],
+)
+def test_bad_wide_targets(y, match):
+    with pytest.raises(ValueError, match=match):
+        read_wide_targets(y, 2)
+
+
+def test_entry_weights_per_row_or_per_label():
+    wide = read_wide_targets(np.array([[1.0, np.nan], [0.0, 1.0]]), 2)
+    rows, codes = wide.entries()
+    np.testing.assert_array_equal(entry_weights(None, 2, wide, rows, codes), [1, 1, 1])
+    np.testing.assert_array_equal(entry_weights([2.0, 3.0], 2, wide, rows, codes), [2, 3, 3])
+    np.testing.assert_array_equal(entry_weights([[2.0, 9.0], [3.0, 4.0]], 2, wide, rows, codes), [2, 3, 4])
+    with pytest.raises(ValueError, match="one weight per label needs y in wide form"):
+        entry_weights(np.ones((2, 2)), 2, None, None, np.zeros(2, int))
+    with pytest.raises(ValueError, match="Negative values"):
+        entry_weights([[1.0, 1.0], [-1.0, 1.0]], 2, wide, rows, codes)

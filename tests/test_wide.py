@@ -8,9 +8,14 @@ the same weights: that is the check that the trunk-once-per-row batches
 loss weighting and gradient method, on both backends.
 """
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skmtl import SharedMLPClassifier, SharedRNNClassifier
 from skmtl.nn._training import TrainingSet, make_batch
@@ -245,3 +250,15 @@ def test_a_wide_y_with_a_task_column_is_refused():
     X, Y = wide_problem()
     with pytest.raises(ValueError, match="task_column=0 would name the tasks a second time"):
         SharedMLPClassifier(task_column=0, max_iter=1).fit(X, Y)
+
+
+def test_a_wide_model_in_a_pipeline_searches_and_pickles():
+    X, Y = wide_problem()
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), SharedMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)),
+        {"sharedmlpclassifier__alpha": [1e-4, 1e-2]},
+        cv=KFold(3),  # an int cv would read y with type_of_target, which refuses NaN
+    ).fit(X, Y)
+    assert 0 <= search.best_score_ <= 1
+    restored = pickle.loads(pickle.dumps(search.best_estimator_))
+    np.testing.assert_array_equal(restored.predict(X), search.predict(X))
