@@ -100,7 +100,10 @@ def class_weight_per_row(class_weight, classes, codes, y_encoded) -> np.ndarray:
     if isinstance(class_weight, str) and class_weight == "balanced_per_task":
         return task_balanced_weights(codes, y_encoded)
     if isinstance(class_weight, dict):
-        bad = {k: v for k, v in class_weight.items() if not (np.isfinite(v) and v >= 0)}
+        bad = {
+            k: v for k, v in class_weight.items()
+            if not (isinstance(v, (numbers.Real, np.number)) and np.isfinite(v) and v >= 0)
+        }
         if bad:
             raise ValueError(
                 f"class_weight gives class(es) {show_ids(list(bad))} the weight(s) "
@@ -160,11 +163,14 @@ def class_weights(class_weight, tasks, task_labels, codes, local, union=None) ->
     if isinstance(class_weight, str) and class_weight == "balanced_per_task":
         return task_balanced_weights(codes, local)
     if union is not None:
-        if isinstance(class_weight, (list, tuple)):
+        per_task = isinstance(class_weight, (list, tuple)) or (
+            isinstance(class_weight, dict) and any(isinstance(v, (dict, str)) for v in class_weight.values())
+        )
+        if per_task:
             raise ValueError(
-                "class_weight is a list (one entry per task), which needs y in wide form (one "
-                "column per task); with a 1-D y give a dict {label: weight}, 'balanced' or "
-                "'balanced_per_task'."
+                "class_weight gives each task its own class weights (a list, or a dict of task ids), "
+                "which needs y in wide form (one column per task); with a 1-D y give a dict "
+                "{label: weight}, 'balanced' or 'balanced_per_task'."
             )
         classes, mask = union
         union_y = np.empty(len(codes), dtype=np.intp)

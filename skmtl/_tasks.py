@@ -322,17 +322,29 @@ class WideTargets:
         return np.asarray(out.tolist()) if len(kinds) == 1 and len(out) else out
 
 
+def refuse_ids_beside_wide(y, given: str | None, name: str = "y") -> None:
+    """Refuse task ids (``given``: 'tasks=', 'task_column=...', 'groups=' or None) beside
+    a wide ``y``, whose columns name the tasks already."""
+    if given:
+        raise ValueError(
+            f"{name} has {np.shape(y)[1]} columns, one per task (the wide form), so every row "
+            f"belongs to every task, and {given} would name the tasks a second time: drop "
+            f"{given.split('=')[0]}, or give {name} as one label per row (the long form)."
+        )
+
+
 def _label_kind(labels: np.ndarray) -> str:
     return "text" if labels.dtype.kind in "OUS" else "number"
 
 
-def read_wide_targets(y, n_samples: int) -> WideTargets:
+def read_wide_targets(y, n_samples: int, allow_empty: bool = False) -> WideTargets:
     """Validate a wide ``y`` (array or DataFrame, one column per task).
 
     Task ids are a DataFrame's column names (distinct, of one type), else
-    ``0..n_tasks-1``. Each column may miss labels but not all of them, and
-    keeps its own label type; a column mixing types (1 and '1') is refused,
-    as in the long form.
+    ``0..n_tasks-1``. Each column may miss labels but not all of them
+    (unless ``allow_empty``: a test fold may hold none of a task's labels),
+    and keeps its own label type; a column mixing types (1 and '1') is
+    refused, as in the long form.
     """
     if hasattr(y, "columns") and hasattr(y, "iloc"):
         names = list(y.columns)
@@ -362,7 +374,7 @@ def read_wide_targets(y, n_samples: int) -> WideTargets:
     labelled, labels = np.zeros((n_samples, len(columns)), bool), []
     for t, column in enumerate(columns):
         present, values = _column_labels(column, f"y's column {show_ids(tasks[t:t + 1])}")
-        if not present.any():
+        if not present.any() and not allow_empty:
             raise ValueError(
                 f"Task {show_ids(tasks[t:t + 1])} (a column of y) has no labels: every entry is "
                 "missing. Drop the column, or label some of its rows."
@@ -596,16 +608,11 @@ class TaskDataMixin:
         return X, read_wide_targets(y, X.shape[0]), None
 
     def _refuse_ids_with_wide(self, y, tasks):
-        given = (
+        refuse_ids_beside_wide(
+            y,
             f"task_column={self.task_column!r}" if self.task_column is not None
-            else "tasks=" if tasks is not None else None
+            else "tasks=" if tasks is not None else None,
         )
-        if given:
-            raise ValueError(
-                f"y has {np.shape(y)[1]} columns, one per task (the wide form), so every row "
-                f"belongs to every task, and {given} would name the tasks a second time: "
-                f"drop {given.split('=')[0]}, or give y as one label per row (the long form)."
-            )
 
     def _split_all_tasks(self, X, reset, check_params):
         """(features, no y, None): rows to answer for every task (a task column is dropped)."""

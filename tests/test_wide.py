@@ -8,6 +8,7 @@ the same weights: that is the check that the trunk-once-per-row batches
 loss weighting and gradient method, on both backends.
 """
 
+import importlib.util
 import pickle
 
 import numpy as np
@@ -20,13 +21,9 @@ from sklearn.preprocessing import StandardScaler
 from skmtl import SharedMLPClassifier, SharedRNNClassifier
 from skmtl.nn._training import TrainingSet, make_batch
 
-try:
-    import torch  # noqa: F401
-
-    HAS_TORCH = True
-except ImportError:
-    HAS_TORCH = False
-needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="backend='torch' needs PyTorch (pip install torch)")
+needs_torch = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None, reason="backend='torch' needs PyTorch (pip install torch)"
+)
 
 # Full batches are larger than the data on purpose; few epochs do not converge.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::sklearn.exceptions.ConvergenceWarning")
@@ -207,8 +204,9 @@ def test_class_weight_per_task():
         SharedMLPClassifier(class_weight=[None, None], max_iter=1).fit(X, Y)
     with pytest.raises(ValueError, match="unknown task"):
         SharedMLPClassifier(class_weight={7: "balanced"}, max_iter=1).fit(X, Y)
-    with pytest.raises(ValueError, match="needs y in wide form"):
-        SharedMLPClassifier(class_weight=[None], max_iter=1).fit(X_long, y_long, tasks=tasks)
+    for per_task in ([None], {0: "balanced"}):
+        with pytest.raises(ValueError, match="needs y in wide form"):
+            SharedMLPClassifier(class_weight=per_task, max_iter=1).fit(X_long, y_long, tasks=tasks)
 
 
 def test_early_stopping_and_partial_fit_in_the_wide_form():

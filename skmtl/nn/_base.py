@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._labels import ClassifierLabelsMixin, class_weights
+from .._labels import ClassifierLabelsMixin
 from .._tasks import NO_TASK, TaskDataMixin, WideTargets, entry_weights, plain_id, show_ids
 from ._autograd import Tensor, _sigmoid
 from ._network import SharedNetwork, is_weight
