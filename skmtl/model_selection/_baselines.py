@@ -18,10 +18,10 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
+from sklearn.utils.validation import has_fit_parameter
 
 from .._labels import ClassifierLabelsMixin
-from .._tasks import TaskDataMixin
+from .._tasks import TaskDataMixin, WideTargets, entry_weights
 
 
 def _inner_has(method):
@@ -70,8 +70,17 @@ class _TaskBaseline(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, MetaE
         }
 
     def _fit_data(self, X, y, tasks, sample_weight):
+        """Validated X and training entries: (X, y, rows, codes, weight).
+
+        The entries are the rows of a long y, or the labelled entries of a
+        wide one (y is then its :class:`~skmtl._tasks.WideTargets`): each
+        entry's row of X, task code and weight (None: unweighted). Sets
+        ``classes_`` and ``task_classes_`` (per task for a wide y).
+        """
         check_classifier(self._base_estimator(), f"The estimator of {type(self).__name__}")
         X, y, codes = self._validate_fit_data(X, y, tasks, **self._check_params())
+        wide = y if isinstance(y, WideTargets) else None
+        rows, codes = wide.entries() if wide is not None else (np.arange(X.shape[0]), codes)
         if sample_weight is not None:
             if not has_fit_parameter(self._base_estimator(), "sample_weight"):
                 raise TypeError(
@@ -79,9 +88,22 @@ class _TaskBaseline(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, MetaE
                     "so this baseline cannot use sample weights."
                 )
             # Refused as the multi-task estimators refuse them (sklearn's message).
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        self._encode_labels(y, codes, sample_weight)  # classes_, task_classes_, checks
-        return X, y, codes, sample_weight
+            sample_weight = entry_weights(sample_weight, X.shape[0], wide, rows, codes)
+        if wide is None:
+            self._encode_labels(y, codes, sample_weight)  # classes_, task_classes_, checks
+        else:
+            self._encode_wide_labels(wide, codes, sample_weight)
+        return X, y, rows, codes, sample_weight
+
+    def _task_labels_of(self, y, codes):
+        """Each task's training labels, in entry order, in the task's own label type."""
+        if isinstance(y, WideTargets):
+            return y.labels
+        return [y[codes == t] for t in range(self.n_tasks_)]
+
+    def _predict_data(self, X, tasks):
+        """Validated X and task codes (None: every task for every row)."""
+        return self._validate_predict_data(X, tasks, **self._check_params())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -118,12 +140,14 @@ class IndependentTaskClassifier(_TaskBaseline):
     ----------
     estimators_ : dict
         Task id -> the fitted clone for that task.
-    classes_ : ndarray of shape (n_classes,)
-        Sorted union of the labels of all tasks.
+    classes_ : ndarray of shape (n_classes,) or list of n_tasks such arrays
+        Sorted union of the labels of all tasks; for a wide y, each task's
+        sorted labels (one array per column, as ``MultiOutputClassifier``).
     task_classes_ : dict
         Task id -> the labels that task has in the training data.
     tasks_ : ndarray of shape (n_tasks,)
-        Sorted task ids seen in fit (``[None]`` for a single-task fit).
+        Sorted task ids seen in fit (``[None]`` for a single-task fit); for a
+        wide y, its column names (else 0..n_tasks-1) in column order.
     n_tasks_ : int
         Number of tasks.
     n_features_in_ : int
@@ -138,6 +162,11 @@ class IndependentTaskClassifier(_TaskBaseline):
     has one column per class of ``classes_``: ``-inf`` for labels a task did
     not have, and ``(-d, d)`` for a task with two labels whose model returns
     one score ``d``.
+
+    With a wide y (one column per task, missing labels allowed), each task's
+    model is fitted on the rows labelled for it, with the task's own labels
+    (tasks may have labels of different types). Predictions then answer
+    every task for every row, each task's model as it is.
 
     Examples
     --------
@@ -172,40 +201,42 @@ class IndependentTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows, with the task column when ``task_column`` is set.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels. Wide form: one column per task (a DataFrame's
+            column names are the task ids), a missing value (NaN, None,
+            ``pd.NA``) where a row is not labelled for a task.
         tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Passed to each task's model for its rows; must be non-negative.
+            Task id of each row, when ``task_column`` is None; not with a wide y.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Passed to each task's model for its rows (with a wide y, also one
+            weight per label); must be non-negative.
 
         Returns
         -------
         self : IndependentTaskClassifier
             The fitted estimator.
         """
-        X, y, codes, sample_weight = self._fit_data(X, y, tasks, sample_weight)
-        rows = [np.flatnonzero(codes == t) for t in range(self.n_tasks_)]
+        X, y, rows, codes, sample_weight = self._fit_data(X, y, tasks, sample_weight)
+        entries = [codes == t for t in range(self.n_tasks_)]
         fitted = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 clone(self._base_estimator()),
-                X[r],
-                y[r],
-                None if sample_weight is None else sample_weight[r],
+                X[rows[mine]],
+                labels,
+                None if sample_weight is None else sample_weight[mine],
             )
-            for r in rows
+            for mine, labels in zip(entries, self._task_labels_of(y, codes))
         )
         self.estimators_ = dict(zip(self.tasks_.tolist(), fitted))
         return self
 
-    def _task_rows(self, X, tasks):
-        """Validated X, and (fitted model, row indices) for each task present in it."""
-        X, codes = self._validate_predict_data(X, tasks, **self._check_params())
+    def _task_rows(self, codes):
+        """(task code, fitted model, row indices) for each task among ``codes``."""
         models = list(self.estimators_.values())
-        return X, [(models[t], np.flatnonzero(codes == t)) for t in np.unique(codes)]
+        return [(t, models[t], np.flatnonzero(codes == t)) for t in np.unique(codes)]
 
-    def _columns(self, model):
-        return np.searchsorted(self.classes_, model.classes_)
+    def _columns(self, model, classes):
+        return np.searchsorted(classes, model.classes_)
 
     def predict(self, X, tasks=None):
         """Predict each row with the model of its task.
@@ -214,19 +245,26 @@ class IndependentTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict (with the task column when ``task_column`` is set).
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None. 'all' (the
+            default for a model fitted on a wide y) predicts every row for
+            every task.
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
+            Predicted labels. For every task (a wide fit, or ``tasks='all'``):
+            one column per task, in ``tasks_`` order, of that task's own
+            labels (a DataFrame with the task ids as columns when fitted on one).
         """
-        X, groups = self._task_rows(X, tasks)
-        out = np.empty(X.shape[0], dtype=self.classes_.dtype)
-        for model, rows in groups:
-            out[rows] = model.predict(X[rows])
-        return out
+        raw = X
+        X, codes = self._predict_data(X, tasks)
+        if codes is None:
+            return self._wide_answer([model.predict(X) for model in self.estimators_.values()], raw)
+        groups = self._task_rows(codes)
+        requests = [(t, rows) for t, _, rows in groups]
+        labels = [model.predict(X[rows]) for _, model, rows in groups]
+        return self._gather_labels(X.shape[0], requests, labels)
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X, tasks=None):
@@ -236,18 +274,25 @@ class IndependentTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a wide fit) for every task.
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities; zero for labels a task did not have.
+        proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
+            Probabilities over the union of the tasks' labels; zero for labels
+            a task did not have. For every task (a wide fit, or
+            ``tasks='all'``): each task's model's ``predict_proba``, columns
+            following that task's labels (``task_classes_``).
         """
-        X, groups = self._task_rows(X, tasks)
-        out = np.zeros((X.shape[0], len(self.classes_)))
-        for model, rows in groups:
-            out[np.ix_(rows, self._columns(model))] = model.predict_proba(X[rows])
+        X, codes = self._predict_data(X, tasks)
+        if codes is None:
+            return [model.predict_proba(X) for model in self.estimators_.values()]
+        classes = self._union_classes()[0]
+        out = np.zeros((X.shape[0], len(classes)))
+        for _, model, rows in self._task_rows(codes):
+            out[np.ix_(rows, self._columns(model, classes))] = model.predict_proba(X[rows])
         return out
 
     @available_if(_inner_has("predict_proba"))
@@ -258,15 +303,18 @@ class IndependentTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a wide fit) for every task.
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
+            As :meth:`predict_proba`, in logs.
         """
+        proba = self.predict_proba(X, tasks=tasks)
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X, tasks=tasks))
+            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X, tasks=None):
@@ -276,26 +324,32 @@ class IndependentTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a wide fit) for every task.
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            One score (for ``classes_[1]``) with two classes in all; else one
-            column per class (see Notes).
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes), or list of n_tasks arrays
+            One score (for the larger label) with two labels in all; else one
+            column per label of the union of the tasks' labels (see Notes).
+            For every task (a wide fit, or ``tasks='all'``): each task's
+            model's ``decision_function``.
         """
-        X, groups = self._task_rows(X, tasks)
-        binary = len(self.classes_) == 2
-        out = np.zeros(X.shape[0]) if binary else np.full((X.shape[0], len(self.classes_)), -np.inf)
-        for model, rows in groups:
+        X, codes = self._predict_data(X, tasks)
+        if codes is None:
+            return [model.decision_function(X) for model in self.estimators_.values()]
+        classes = self._union_classes()[0]
+        binary = len(classes) == 2
+        out = np.zeros(X.shape[0]) if binary else np.full((X.shape[0], len(classes)), -np.inf)
+        for _, model, rows in self._task_rows(codes):
             scores = model.decision_function(X[rows])
             if binary:  # every task has both classes
                 out[rows] = scores
             elif scores.ndim == 1:
-                out[np.ix_(rows, self._columns(model))] = np.c_[-scores, scores]
+                out[np.ix_(rows, self._columns(model, classes))] = np.c_[-scores, scores]
             else:
-                out[np.ix_(rows, self._columns(model))] = scores
+                out[np.ix_(rows, self._columns(model, classes))] = scores
         return out
 
 
@@ -320,12 +374,14 @@ class PooledTaskClassifier(_TaskBaseline):
     ----------
     estimator_ : classifier
         The fitted clone.
-    classes_ : ndarray of shape (n_classes,)
-        Sorted union of the labels of all tasks.
+    classes_ : ndarray of shape (n_classes,) or list of n_tasks such arrays
+        Sorted union of the labels of all tasks; for a wide y, each task's
+        sorted labels (one array per column, as ``MultiOutputClassifier``).
     task_classes_ : dict
         Task id -> the labels that task has in the training data.
     tasks_ : ndarray of shape (n_tasks,)
-        Sorted task ids seen in fit (``[None]`` for a single-task fit).
+        Sorted task ids seen in fit (``[None]`` for a single-task fit); for a
+        wide y, its column names (else 0..n_tasks-1) in column order.
     n_tasks_ : int
         Number of tasks.
     n_features_in_ : int
@@ -339,6 +395,15 @@ class PooledTaskClassifier(_TaskBaseline):
     wants the task of every row at predict time and refuses unseen tasks,
     though it does not use them: comparisons stay like for like. Unlike
     them, it may predict for a task a label that only other tasks had.
+
+    With a wide y (one column per task, missing labels allowed), the model
+    is fitted on every labelled entry, a row once per task that labels it,
+    so the tasks' labels must be all text or all numbers. Predictions then
+    answer every task for every row: the same labels for every task, and
+    each task's ``predict_proba`` (``decision_function`` with more than two
+    labels in all) holds the columns of that task's labels, as the model
+    gives them; they sum to less than one where the model puts probability
+    on labels only other tasks had.
 
     Examples
     --------
@@ -365,24 +430,47 @@ class PooledTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows, with the task column when ``task_column`` is set.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels. Wide form: one column per task (a DataFrame's
+            column names are the task ids), a missing value (NaN, None,
+            ``pd.NA``) where a row is not labelled for a task; its tasks'
+            labels must be all text or all numbers.
         tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Passed to the model; must be non-negative.
+            Task id of each row, when ``task_column`` is None; not with a wide y.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Passed to the model (with a wide y, also one weight per label);
+            must be non-negative.
 
         Returns
         -------
         self : PooledTaskClassifier
             The fitted estimator.
         """
-        X, y, _, sample_weight = self._fit_data(X, y, tasks, sample_weight)
+        X, y, rows, codes, sample_weight = self._fit_data(X, y, tasks, sample_weight)
+        if isinstance(y, WideTargets):
+            try:
+                self._union_classes()
+            except ValueError:  # the tasks mix text and number labels
+                raise ValueError(
+                    "The tasks (columns of y) mix text and number labels, but "
+                    f"{type(self).__name__} fits one model on all of them, which needs one label "
+                    "set; give every task's labels the same type (e.g. all text, y.astype(str))."
+                ) from None
+            X, y = X[rows], y.entry_labels(codes)
         self.estimator_ = _fit_one(clone(self._base_estimator()), X, y, sample_weight)
         return self
 
-    def _features(self, X, tasks):
-        return self._validate_predict_data(X, tasks, **self._check_params())[0]
+    def _answer(self, X, tasks, method):
+        """The model's ``method`` on the rows, or, for every task, a list of
+        each task's view of it (the same labels; the columns of its labels)."""
+        X, codes = self._predict_data(X, tasks)
+        answer = getattr(self.estimator_, method)(X)
+        if codes is not None:
+            return answer
+        if answer.ndim == 1:  # labels, or one score for two labels that every task has
+            return [answer] * self.n_tasks_
+        # Columns follow the model's labels (the union): keep each task's.
+        return [answer[:, np.searchsorted(self.estimator_.classes_, labels)] for labels in self._task_labels]
 
     def predict(self, X, tasks=None):
         """Predict with the pooled model.
@@ -391,16 +479,20 @@ class PooledTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict (with the task column when ``task_column`` is set).
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None. 'all' (the
+            default for a model fitted on a wide y) predicts every row for
+            every task.
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
+            Predicted labels. For every task (a wide fit, or ``tasks='all'``):
+            one column per task, in ``tasks_`` order, all the same (a
+            DataFrame with the task ids as columns when fitted on one).
         """
-        X = self._features(X, tasks)
-        return self.estimator_.predict(X)
+        labels = self._answer(X, tasks, "predict")
+        return self._wide_answer(labels, X) if isinstance(labels, list) else labels
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X, tasks=None):
@@ -410,15 +502,18 @@ class PooledTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a wide fit) for every task.
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
+            For every task (a wide fit, or ``tasks='all'``): one
+            ``(n_samples, n_classes_t)`` array per task, the columns of that
+            task's labels (``task_classes_``; see Notes).
         """
-        X = self._features(X, tasks)
-        return self.estimator_.predict_proba(X)
+        return self._answer(X, tasks, "predict_proba")
 
     @available_if(_inner_has("predict_log_proba"))
     def predict_log_proba(self, X, tasks=None):
@@ -428,15 +523,16 @@ class PooledTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a wide fit) for every task.
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
+            As :meth:`predict_proba`, in logs.
         """
-        X = self._features(X, tasks)
-        return self.estimator_.predict_log_proba(X)
+        return self._answer(X, tasks, "predict_log_proba")
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X, tasks=None):
@@ -446,12 +542,15 @@ class PooledTaskClassifier(_TaskBaseline):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' (the
+            default for a wide fit) for every task.
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes), or list of n_tasks arrays
+            For every task (a wide fit, or ``tasks='all'``): one array per
+            task, with more than two labels in all the columns of that
+            task's labels (see Notes).
         """
-        X = self._features(X, tasks)
-        return self.estimator_.decision_function(X)
+        return self._answer(X, tasks, "decision_function")

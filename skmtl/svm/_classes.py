@@ -18,10 +18,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from .._memory import format_bytes
-from .._labels import ClassifierLabelsMixin, class_weight_per_row
-from .._tasks import TaskDataMixin
+from .._labels import ClassifierLabelsMixin, class_weights
+from .._tasks import TaskDataMixin, WideTargets, entry_weights
 from ._cvxpy import solve_cvxpy
-from ._dual import DualProblem, task_gram, task_kernel_product
+from ._dual import DualProblem, per_task_products, task_gram, task_kernel_product, weigh_tasks
 from ._kernels import (
     GRAM_ADVICE,
     KERNELS,
@@ -110,8 +110,8 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
           independent per-task SVMs, ``rho = 1`` one pooled SVM, so independent
           to pooled is one grid-searchable number.
         - a ``(n_tasks, n_tasks)`` symmetric positive semi-definite array whose
-          rows and columns follow ``tasks_`` (the sorted task ids), or a
-          DataFrame / dict of dicts keyed by task ids.
+          rows and columns follow ``tasks_`` (the sorted task ids; y's column
+          order for a wide y), or a DataFrame / dict of dicts keyed by task ids.
         - 'learn': alternate a dual solve with the closed-form update
           ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
           learning (MTRL), starting from independent tasks; see
@@ -129,12 +129,15 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         (slower fit). As in SVC, ``predict`` still uses the decision function.
     tol : float, default=1e-3
         Stopping tolerance: the largest allowed KKT violation of the dual.
-    class_weight : dict, 'balanced', 'balanced_per_task' or None, default=None
+    class_weight : dict, list, 'balanced', 'balanced_per_task' or None, default=None
         Multiply ``C`` of the rows of class ``c`` by ``class_weight[c]``.
         'balanced' weighs classes inversely to their frequency over all rows;
         'balanced_per_task' does so within each task (row weight
         ``n_t / (n_classes_t * n_tc)``), so that every task's classes weigh
-        the same whatever the other tasks' class balance.
+        the same whatever the other tasks' class balance. With a wide y
+        each task is weighed on its own ('balanced' then balances within each
+        task), and ``class_weight`` may also give one specification per task:
+        a list in y's column order, or a dict ``{task id: specification}``.
     max_iter : int, default=-1
         Cap on solver steps per binary subproblem and solve; -1 for none.
     solver : {'auto', 'smo', 'cvxpy'}, default='auto'
@@ -162,18 +165,25 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Sorted union of the labels of all tasks.
+    classes_ : ndarray of shape (n_classes,) or list of n_tasks such arrays
+        Sorted union of the labels of all tasks; for a wide y, each task's
+        sorted labels (one array per column, as ``MultiOutputClassifier``).
+        The one-vs-rest subproblems run over the union in both forms.
     task_classes_ : dict
         Task id -> the labels that task has in the training data.
     tasks_ : ndarray of shape (n_tasks,)
-        Sorted task ids seen in fit (``[None]`` for a single-task fit).
+        Sorted task ids seen in fit (``[None]`` for a single-task fit); for a
+        wide y, its column names (else 0..n_tasks-1) in column order.
     n_tasks_ : int
         Number of tasks.
     task_similarity_ : ndarray of shape (n_tasks, n_tasks)
         The Omega used, rows and columns ordered like ``tasks_``.
     support_ : ndarray of shape (n_SV,)
         Indices of the support vectors in the training data, grouped by task.
+        For a wide y they index its labelled entries in row-major order
+        (``np.nonzero(labelled)``, the rows of the equivalent long form), not
+        the rows of ``X``: a row labelled for several tasks is one entry per
+        task, and each may be a support vector.
     support_vectors_ : ndarray or sparse matrix of shape (n_SV, n_features)
         Support vectors (features only, without the task column); a CSR
         matrix when fitted on sparse ``X``, as in SVC.
@@ -196,11 +206,15 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
     Notes
     -----
     Multi-class problems are split one-vs-rest: one binary subproblem per
-    class (one in all for two classes, with ``classes_[1]`` positive), all
+    class (one in all for two classes, with the larger label positive), all
     sharing one ``Omega``. Tasks may have different label sets; a task is
     never predicted a label it did not have in training, and its
     ``predict_proba`` columns for such labels are zero. ``decision_function``
     returns every class's raw score. Every task needs at least two classes.
+
+    A wide y (one column per task, missing labels allowed) is fitted as its
+    labelled entries in long form: the same model as the long-form fit on
+    them. ``predict`` then answers every task for every row.
 
     Examples
     --------
@@ -233,7 +247,7 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         "task_column": [None, Integral, str],
         "probability": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="neither")],
-        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, None],
+        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, list, None],
         "max_iter": [Interval(Integral, -1, None, closed="left")],
         "solver": [StrOptions({"auto", "smo", "cvxpy"})],
         "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
@@ -303,13 +317,19 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
             Training rows, with the task column when ``task_column`` is set.
             A sparse X (CSR or CSC) is never densified: its kernels are
             computed from sparse dot products.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels. Wide form: one column per task (a DataFrame's
+            column names are the task ids), a missing value (NaN, None,
+            ``pd.NA``) where a row is not labelled for a task; the fit is
+            the long-form fit on the labelled entries. The tasks' labels
+            must then be all text or all numbers (one-vs-rest runs over
+            their union).
         tasks : array-like of shape (n_samples,), default=None
             Task id of each row, when ``task_column`` is None. Ids may be any
-            sortable values (ints, strings).
-        sample_weight : array-like of shape (n_samples,), default=None
+            sortable values (ints, strings). Not with a wide y.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
             Per-row weights: row ``i``'s ``C`` becomes ``C * sample_weight[i]``.
+            With a wide y, also one weight per label.
 
         Returns
         -------
@@ -321,22 +341,58 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         )
         if sp.issparse(X):
             X = X.tocsr()  # rows are what the kernels and the support vectors take
+        if isinstance(y, WideTargets):
+            return self._fit_entries(*self._wide_entries(X, y, sample_weight))
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         y = self._encode_labels(y, codes, sample_weight)
+        # y indexes classes_ already: with every class marked present in every
+        # task, class_weights reads it as it is (and refuses a per-task list).
+        everywhere = np.ones((self.n_tasks_, len(self.classes_)), bool)
+        row_weight = class_weights(
+            self.class_weight, self.tasks_, self._task_labels, codes, y, (self.classes_, everywhere)
+        )
+        return self._fit_entries(X, y, codes, sample_weight, row_weight)
+
+    def _wide_entries(self, X, wide, sample_weight):
+        """The labelled entries of a wide y as long-form training rows.
+
+        Returns the arguments of :meth:`_fit_entries`: each entry's row of
+        ``X``, its label as an index into the union of the tasks' labels (the
+        one-vs-rest subproblems run over it), its task code, its sample weight
+        and its class weight. Entries are in ``wide.entries()`` order, so
+        ``support_`` indexes them.
+        """
+        rows, codes = wide.entries()
+        sample_weight = entry_weights(sample_weight, X.shape[0], wide, rows, codes)
+        local = self._encode_wide_labels(wide, codes, sample_weight)
+        try:
+            classes = self._union_classes()[0]
+        except ValueError:  # the tasks mix text and number labels
+            raise ValueError(
+                f"The tasks (columns of y) mix text and number labels, but {type(self).__name__}'s "
+                "one-vs-rest needs one label set common to all tasks; give every task's labels "
+                "the same type (e.g. all text, y.astype(str))."
+            ) from None
+        y = np.searchsorted(classes, wide.entry_labels(codes)).astype(np.intp)
+        return X[rows], y, codes, sample_weight, self._class_weights(codes, local)
+
+    def _fit_entries(self, X, y, codes, sample_weight, row_weight):
+        """The long-form fit on validated rows: features, class index into the
+        union of labels, task code, sample weight and class weight of each."""
         learn = isinstance(self.task_similarity, str)  # 'learn' is the only string
         if not learn:  # check a given Omega before the expensive part
             omega = similarity_from_param(self.task_similarity, self.tasks_)
-        n_classes = len(self.classes_)
+        n_classes = len(self._union_classes()[0])
 
         # Sort rows by task: each task's rows become one contiguous slice.
         order = np.argsort(codes, kind="stable")
-        X, y, codes, sample_weight = X[order], y[order], codes[order], sample_weight[order]
+        X, y, codes = X[order], y[order], codes[order]
+        sample_weight, row_weight = sample_weight[order], row_weight[order]
         starts = np.searchsorted(codes, np.arange(self.n_tasks_ + 1))
 
         # Every check on the parameters and the data before the Gram matrix.
-        row_weight = class_weight_per_row(self.class_weight, self.classes_, codes, y)
         n_problems = 1 if n_classes == 2 else n_classes
-        splits = self._platt_splits(codes, y) if self.probability else None
+        splits = self._platt_splits(codes, y, n_classes) if self.probability else None
         self._check_fit_memory(X.shape[0], n_problems, splits)
         # gamma='scale' reads the variance of X: only where the kernel uses gamma,
         # so that linear and callable kernels are not refused over it.
@@ -480,9 +536,9 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
             )
         return omega, alphas, n_iter
 
-    def _platt_splits(self, codes, y):
+    def _platt_splits(self, codes, y, n_classes):
         """The internal cross-validation folds of probability=True, stratified by task and label."""
-        strata = codes * len(self.classes_) + y
+        strata = codes * n_classes + y
         n_splits = int(np.clip(np.bincount(strata).max(), 2, 5))
         folds = StratifiedKFold(n_splits, shuffle=True, random_state=check_random_state(self.random_state))
         with warnings.catch_warnings():
@@ -519,21 +575,36 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         return (X.tocsr() if sp.issparse(X) else X), codes
 
     def _decision(self, X, codes):
-        """Scores of every binary subproblem, shape (n_samples, n_subproblems)."""
-        n_support = max(self.support_vectors_.shape[0], 1)
-        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // n_support)
-        scores = np.empty((X.shape[0], self.dual_coef_.shape[0]))
-        for a in range(0, X.shape[0], chunk):
-            b = min(a + chunk, X.shape[0])
+        """Scores of every binary subproblem, each row seen from its task.
+
+        Shape (n_samples, n_subproblems); with ``codes`` None, every row seen
+        from every task: shape (n_tasks, n_samples, n_subproblems). The kernel
+        to the support vectors, the costly part, is computed once per row
+        however many tasks read it.
+        """
+        n_rows, n_problems = X.shape[0], self.dual_coef_.shape[0]
+        views = [codes] if codes is not None else [
+            np.full(n_rows, t, dtype=np.intp) for t in range(self.n_tasks_)
+        ]
+        scores = np.empty((len(views), n_rows, n_problems))
+        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // max(self.support_vectors_.shape[0], 1))
+        for a in range(0, n_rows, chunk):
+            b = min(a + chunk, n_rows)
             K = self._kernel(X[a:b], self.support_vectors_)
-            scores[a:b] = task_kernel_product(
-                K, self._support_starts, self.task_similarity_, codes[a:b], self.dual_coef_.T
-            )
-        if self.bias == "per_task":
-            scores += self.intercept_[:, codes].T
-        else:
-            scores += self.intercept_
-        return scores
+            products = per_task_products(K, self._support_starts, self.dual_coef_.T)
+            for out, view in zip(scores, views):
+                out[a:b] = weigh_tasks(products, self.task_similarity_, view[a:b])
+        for out, view in zip(scores, views):
+            out += self.intercept_[:, view].T if self.bias == "per_task" else self.intercept_
+        return scores if codes is None else scores[0]
+
+    def _task_decisions(self, scores, mask):
+        """Each task's decision values (``scores`` from every task) as
+        :meth:`decision_function` gives a task's rows, restricted to the
+        task's labels (``mask``, one row per task) with more than two in all."""
+        if mask.shape[1] == 2:
+            return [task_scores[:, 0] for task_scores in scores]
+        return [task_scores[:, labels] for task_scores, labels in zip(scores, mask)]
 
     def decision_function(self, X, tasks=None):
         """Signed distance to the separating surface of each row's task.
@@ -543,19 +614,28 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to score, with the task column when ``task_column`` is set;
             dense or sparse (CSR or CSC), whichever ``X`` was in fit.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None. 'all' (the
+            default for a model fitted on a wide y) scores every row for
+            every task.
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, positive means ``classes_[1]``. Otherwise one
-            one-vs-rest score per class in ``classes_`` (raw, also for labels
-            a task never had).
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes), or list of n_tasks arrays
+            For two classes in all, positive means the larger label. Otherwise
+            one one-vs-rest score per label of the union of the tasks' labels
+            (raw, also for labels a task never had). For every task (a wide
+            fit, or ``tasks='all'``): one array per task, as that task's rows
+            would get, restricted with more than two labels in all to the
+            task's own labels (``n_samples, n_classes_t``, in ``classes_[t]``
+            order for a wide fit).
         """
         X, codes = self._validate_predict_input(X, tasks)
+        mask = self._union_classes()[1]
         scores = self._decision(X, codes)
-        return scores[:, 0] if len(self.classes_) == 2 else scores
+        if codes is None:
+            return self._task_decisions(scores, mask)
+        return scores[:, 0] if mask.shape[1] == 2 else scores
 
     def predict(self, X, tasks=None):
         """Predict the class of each row with its own task's classifier.
@@ -565,20 +645,44 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to classify, with the task column when ``task_column`` is set;
             dense or sparse (CSR or CSC), whichever ``X`` was in fit.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None. 'all' (the
+            default for a model fitted on a wide y) predicts every row for
+            every task.
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``, each among the labels of its row's task.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
+            Labels, each among the labels of its row's task. For every task
+            (a wide fit, or ``tasks='all'``): one column per task, in
+            ``tasks_`` order, of that task's own labels (a DataFrame with the
+            task ids as columns when fitted on one).
         """
+        raw = X
         X, codes = self._validate_predict_input(X, tasks)
+        classes, mask = self._union_classes()
         scores = self._decision(X, codes)
-        if len(self.classes_) == 2:
-            return self.classes_[(scores[:, 0] > 0).astype(int)]
-        scores[~self._task_class_mask[codes]] = -np.inf
-        return self.classes_[np.argmax(scores, axis=1)]
+        if codes is None:
+            columns = [
+                labels[(d > 0).astype(int)] if d.ndim == 1 else labels[np.argmax(d, axis=1)]
+                for labels, d in zip(self._task_labels, self._task_decisions(scores, mask))
+            ]
+            return self._wide_answer(columns, raw)
+        if len(classes) == 2:
+            return classes[(scores[:, 0] > 0).astype(int)]
+        scores[~mask[codes]] = -np.inf
+        return classes[np.argmax(scores, axis=1)]
+
+    def _calibrated(self, scores, mask):
+        """Platt probabilities over the union of labels from decision ``scores``;
+        ``mask`` marks each row's task's labels, over which they are normalised."""
+        positive = apply_sigmoid(scores, self.probA_, self.probB_)
+        if mask.shape[1] == 2:
+            return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
+        positive = np.where(mask, positive, 0.0)
+        total = positive.sum(axis=1, keepdims=True)
+        uniform = mask / mask.sum(axis=1, keepdims=True)
+        return np.where(total > 0, positive / np.where(total > 0, total, 1.0), uniform)
 
     @_needs_probability
     def predict_proba(self, X, tasks=None):
@@ -589,13 +693,19 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to score, with the task column when ``task_column`` is set;
             dense or sparse (CSR or CSC), whichever ``X`` was in fit.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None. 'all' (the
+            default for a model fitted on a wide y) scores every row for
+            every task.
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``; zero for labels a row's task never had.
+        proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
+            Columns follow the union of the tasks' labels (``classes_`` for a
+            long fit); zero for labels a row's task never had. For every task
+            (a wide fit, or ``tasks='all'``): one ``(n_samples, n_classes_t)``
+            array per task, columns following that task's labels
+            (``task_classes_``).
         """
         X, codes = self._validate_predict_input(X, tasks)
         if not hasattr(self, "probA_"):
@@ -604,14 +714,15 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
                 "probability calibration; refit with probability=True, or use "
                 "decision_function for uncalibrated scores."
             )
-        positive = apply_sigmoid(self._decision(X, codes), self.probA_, self.probB_)
-        if len(self.classes_) == 2:
-            return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
-        mask = self._task_class_mask[codes]
-        positive = np.where(mask, positive, 0.0)
-        total = positive.sum(axis=1, keepdims=True)
-        uniform = mask / mask.sum(axis=1, keepdims=True)
-        return np.where(total > 0, positive / np.where(total > 0, total, 1.0), uniform)
+        mask = self._union_classes()[1]
+        scores = self._decision(X, codes)
+        if codes is not None:
+            return self._calibrated(scores, mask[codes])
+        # Each task's rows as the long form scores them, then the task's columns.
+        return [
+            self._calibrated(task_scores, np.broadcast_to(labels, (len(task_scores), len(labels))))[:, labels]
+            for task_scores, labels in zip(scores, mask)
+        ]
 
     @_needs_probability
     def predict_log_proba(self, X, tasks=None):
@@ -622,15 +733,18 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to score, with the task column when ``task_column`` is set;
             dense or sparse (CSR or CSC), whichever ``X`` was in fit.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None.
+        tasks : array-like of shape (n_samples,) or 'all', default=None
+            Task id of each row, when ``task_column`` is None; 'all' for
+            every task.
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
+            As :meth:`predict_proba`, in logs.
         """
+        proba = self.predict_proba(X, tasks=tasks)
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X, tasks=tasks))
+            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -646,6 +760,16 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import SVC
 
+        per_task = isinstance(self.class_weight, (list, tuple)) or (
+            isinstance(self.class_weight, dict)
+            and not all(isinstance(v, Real) for v in self.class_weight.values())
+        )
+        if per_task:  # SVC would refuse it with a message about a model the user never made
+            raise ValueError(
+                "class_weight gives the tasks their own class weights, which the default "
+                "baselines (one SVC, cloned for every task) cannot take; pass "
+                "baseline_estimator=, e.g. SVC(class_weight='balanced')."
+            )
         class_weight = "balanced" if self.class_weight == "balanced_per_task" else self.class_weight
         svc = SVC(
             C=self.C,

@@ -75,9 +75,19 @@ class DualSolution:
     converged: bool
 
 
-def _per_task_products(K, starts, U) -> np.ndarray:
+def per_task_products(K, starts, U) -> np.ndarray:
     """``P[i, t] = K[i, task t's columns] @ U[task t's rows]``, shape (m, n_tasks, k)."""
     return np.stack([K[:, a:b] @ U[a:b] for a, b in zip(starts[:-1], starts[1:])], axis=1)
+
+
+def weigh_tasks(P, omega, row_task) -> np.ndarray:
+    """``sum_t Omega[row_task_i, t] P[i, t]``: per-task products (:func:`per_task_products`)
+    seen from each row's task, shape (m, k).
+
+    Apart from :func:`task_kernel_product` so that one ``P`` can be seen from
+    several tasks (every task for every row) at the price of this sum only.
+    """
+    return np.einsum("mtk,mt->mk", P, omega[row_task])
 
 
 def task_kernel_product(K, starts, omega, row_task, U) -> np.ndarray:
@@ -86,12 +96,12 @@ def task_kernel_product(K, starts, omega, row_task, U) -> np.ndarray:
     ``K`` is ``(m, n)`` with columns sorted by task (boundaries ``starts``),
     ``row_task`` the task code of each of the m rows, ``U`` is ``(n, k)``.
     """
-    return np.einsum("mtk,mt->mk", _per_task_products(K, starts, U), omega[row_task])
+    return weigh_tasks(per_task_products(K, starts, U), omega, row_task)
 
 
 def task_gram(K, starts, U) -> np.ndarray:
     """``M[r, s] = sum_k sum_{i in r, j in s} U_ik K_ij U_jk``: task-level Gram of ``U``."""
-    per_task = _per_task_products(K, starts, U)  # (n, n_tasks, k)
+    per_task = per_task_products(K, starts, U)  # (n, n_tasks, k)
     return np.add.reduceat(U[:, None, :] * per_task, starts[:-1], axis=0).sum(axis=2)
 
 
