@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -44,13 +45,20 @@ examples:
   skmtl compare data.csv --task-column site --target outcome --scoring f1 --pos-label yes
   skmtl compare data.csv --task-column site --target label --scoring neg_log_loss --probability
   skmtl compare data.txt --sep ';' --task-column site --target label
+  skmtl compare patients.csv --target diabetes --target stroke --target asthma --model mlp
 
 The CSV has a header row; every column other than the task and target
 columns is a numeric feature. Its separator (, ; tab or |) is detected;
 --sep sets it. Task ids may be text or numbers; each distinct text is its
 own task ('1' and '01' are two tasks). The target holds class labels, not a
-continuous quantity. Features are standardised inside each fold. Progress
-goes to stderr, the table to stdout. Ctrl-C stops the run (exit status 130).
+continuous quantity.
+
+Several --target columns are the wide form: each target is a task and every
+row belongs to every task (no --task-column); an empty cell is a missing
+label, that row is then not labelled for that task.
+
+Features are standardised inside each fold. Progress goes to stderr, the
+table to stdout. Ctrl-C stops the run (exit status 130).
 """
 
 
@@ -85,8 +93,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CHAR",
         help="the CSV's field separator, e.g. ';' or tab (default: detected among , ; tab |)",
     )
-    compare.add_argument("--task-column", metavar="COL", help="column holding each row's task id (needed with a CSV)")
-    compare.add_argument("--target", metavar="COL", help="column holding the class labels (needed with a CSV)")
+    compare.add_argument(
+        "--task-column", metavar="COL", help="column holding each row's task id (needed with a CSV and one --target)"
+    )
+    compare.add_argument(
+        "--target",
+        metavar="COL",
+        action="append",
+        help="column holding the class labels (needed with a CSV); repeat it for several targets, "
+        "one task each, every row belonging to every task (the wide form: no --task-column, "
+        "an empty cell is a missing label)",
+    )
     compare.add_argument(
         "--model",
         choices=sorted(MODELS),
@@ -275,11 +292,13 @@ def _task_ids(values):
     return np.array(values, dtype=object)
 
 
-def _labels(values, target):
+def _labels(values, target, lines=None):
     """The target column as class labels: ints when all are whole numbers, else the texts.
 
     Refuses a regression target (numbers that are not whole), a missing or
     non-finite number, and one class written two ways ('1' and '1.0').
+    ``lines`` are the values' line numbers in the file (default: one value
+    per line from line 2).
     """
     if all(_is_int_text(value) for value in values):
         return np.array([int(value) for value in values], dtype=np.int64)
@@ -289,8 +308,9 @@ def _labels(values, target):
         return np.array(values, dtype=object)
     if not np.all(np.isfinite(numbers)):
         i = int(np.flatnonzero(~np.isfinite(numbers))[0])
+        line = i + 2 if lines is None else lines[i]
         raise ValueError(
-            f"the target {target!r} has the value {values[i]!r} on line {i + 2}; it needs a class label"
+            f"the target {target!r} has the value {values[i]!r} on line {line}; it needs a class label"
         )
     if type_of_target(numbers) == "continuous":
         distinct = list(dict.fromkeys(values))
@@ -314,8 +334,16 @@ def _labels(values, target):
 def read_csv(path, task_column, target, sep=None):
     """Read a CSV into (features, y, task ids, feature names), with one-line errors.
 
-    ``sep`` is the field separator; None detects it among , ; tab and |.
+    ``target`` is a column name, or a list of them. One target is the long
+    form: ``task_column`` names the task of each row, and ``y`` holds one
+    label per row. Several are the wide form (``task_column`` None): ``y``
+    is an object array with one column per target, None where a cell is
+    empty (a missing label), and the task ids are None. ``sep`` is the
+    field separator; None detects it among , ; tab and |.
     """
+    targets = [target] if isinstance(target, str) else list(target)
+    wide = len(targets) > 1
+    target = targets[0]  # the target, in the long form
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             text = handle.read()
@@ -353,18 +381,28 @@ def read_csv(path, task_column, target, sep=None):
         )
     if not body:
         raise ValueError(f"{path} has a header but no data rows")
-    for name, option in ((task_column, "--task-column"), (target, "--target")):
+    named = [(name, "--target") for name in targets] + ([] if task_column is None else [(task_column, "--task-column")])
+    for name, option in named:
         if name not in header:
             raise ValueError(f"{option} {name!r} is not a column of {path}; its columns are: {', '.join(header)}")
-    if task_column == target:
+    if wide and task_column is not None:
+        raise ValueError(
+            "several --target columns are the wide form, one task per target, every row belonging "
+            "to every task, so --task-column has no use: drop it, or give one --target"
+        )
+    if task_column in targets:
         raise ValueError("--task-column and --target must be different columns")
+    twice = [name for name, count in Counter(targets).items() if count > 1]
+    if twice:
+        raise ValueError(f"--target {twice[0]!r} is given twice; give each target column once")
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise ValueError(f"{path} line {number} has {len(row)} fields, but the header has {len(header)}")
     columns = {name: [row[j].strip() for row in body] for j, name in enumerate(header)}
-    features = [name for name in header if name not in (task_column, target)]
+    not_features = targets if wide else [task_column, target]
+    features = [name for name in header if name not in not_features]
     if not features:
-        raise ValueError(f"{path} has no feature columns besides {task_column!r} and {target!r}")
+        raise ValueError(f"{path} has no feature columns besides {' and '.join(map(repr, not_features))}")
     X = np.empty((len(body), len(features)))
     for j, name in enumerate(features):
         for i, cell in enumerate(columns[name]):
@@ -379,13 +417,52 @@ def read_csv(path, task_column, target, sep=None):
         if not np.all(np.isfinite(X[:, j])):
             i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
             raise ValueError(f"feature column {name!r} has the non-finite value {columns[name][i]!r} on line {i + 2}")
+    if wide:
+        return X, _wide_labels(columns, targets), None, features
     for name in (task_column, target):
         if "" in columns[name]:
             raise ValueError(f"column {name!r} has an empty value on line {columns[name].index('') + 2}")
     y = _labels(columns[target], target)
-    if len(np.unique(y)) < 2:
-        raise ValueError(f"the target {target!r} has a single class ({plain_id(y[0])!r}); a classifier needs two")
+    _check_two_classes(y, target)
     return X, y, _task_ids(columns[task_column]), features
+
+
+def _wide_labels(columns, targets):
+    """The target columns as one object array, a column each, None for an empty cell (a missing label).
+
+    Each target's labels are read as one target's are (ints when all are
+    whole numbers), unless some targets hold text: all are then kept as
+    written, for the pooled baseline fits one model on every target's
+    labels, which needs them of one type.
+    """
+    y = np.full((len(columns[targets[0]]), len(targets)), None, dtype=object)
+    for t, target in enumerate(targets):
+        rows = [i for i, cell in enumerate(columns[target]) if cell]
+        if not rows:
+            raise ValueError(f"the target {target!r} has no labels (every cell is empty); label some rows, or drop it")
+        labels = _labels([columns[target][i] for i in rows], target, lines=[i + 2 for i in rows])
+        _check_two_classes(labels, target)
+        y[rows, t] = labels.tolist()
+    if len({type(v) for v in y.ravel() if v is not None}) > 1:  # numbers and texts
+        y = np.array([[cell or None for cell in columns[target]] for target in targets], dtype=object).T
+    return y
+
+
+def _named_columns(y, targets):
+    """The wide y as a DataFrame whose columns, the task ids, are the targets' names, so
+    that warnings and errors name them; as it is where pandas (optional) is missing."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return y
+    return pd.DataFrame(y, columns=targets)
+
+
+def _check_two_classes(labels, target):
+    if len(np.unique(labels)) < 2:
+        raise ValueError(
+            f"the target {target!r} has a single class ({plain_id(labels[0])!r}); a classifier needs two"
+        )
 
 
 #: Scorings defined for two classes only.
@@ -447,47 +524,61 @@ def _check_plot(path):
         )
 
 
-def _scoring(args, y, target):
-    """The scoring for ``y``, checked against its classes before the run; a name or a TaskScorer."""
+def _scoring(args, targets):
+    """The scoring for the targets' labels, checked against their classes before the run; a name or a TaskScorer.
+
+    ``targets`` maps a description of each target ("'label'", or "of the
+    generated data") to its labels; several targets are the wide form.
+    """
     from sklearn.metrics import f1_score
 
     from .metrics import make_task_scorer
 
-    classes = np.unique(y)
-    scoring = args.scoring or ("roc_auc" if len(classes) == 2 else "accuracy")
-    shown = ", ".join(map(str, classes[:10])) + (", ..." if len(classes) > 10 else "")
-    if scoring in BINARY_SCORINGS and len(classes) > 2:
-        several = [
+    classes = {target: np.unique(labels) for target, labels in targets.items()}
+    binary = all(len(c) == 2 for c in classes.values())
+    scoring = args.scoring or ("roc_auc" if binary else "accuracy")
+    shown = {
+        target: ", ".join(map(str, c[:10])) + (", ..." if len(c) > 10 else "") for target, c in classes.items()
+    }
+    multiclass = next((target for target, c in classes.items() if len(c) > 2), None)
+    if scoring in BINARY_SCORINGS and multiclass is not None:
+        others = [
             name + (" (with --probability)" if args.model == "svc" and not args.probability and
                     _needs_probabilities(name) else "")
             for name in TASK_SCORER_NAMES if name not in BINARY_SCORINGS
         ]
         raise ValueError(
-            f"--scoring {scoring} needs two classes, but the target {target} has {len(classes)} "
-            f"({shown}); with several classes use {', '.join(several)}"
+            f"--scoring {scoring} needs two classes, but the target {multiclass} has {len(classes[multiclass])} "
+            f"({shown[multiclass]}); with several classes use {', '.join(others)}"
         )
-    if scoring == "f1":
-        if args.pos_label is not None:
-            matches = [label for label in classes if str(label) == args.pos_label]
-            if not matches:
+    if scoring != "f1":
+        return scoring
+    if args.pos_label is None:
+        for target, c in classes.items():
+            if set(c.tolist()) not in ({0, 1}, {-1, 1}):
                 raise ValueError(
-                    f"--pos-label {args.pos_label!r} is not a label of the target {target}; its labels are: {shown}"
+                    f"--scoring f1 needs to know the positive class of the target {target} (labels: "
+                    f"{shown[target]}): add --pos-label LABEL"
                 )
-            scorer = make_task_scorer(f1_score, response_method="predict", pos_label=plain_id(matches[0]))
-            scorer.name = "f1"
-            return scorer
-        if set(classes.tolist()) not in ({0, 1}, {-1, 1}):
+        return scoring
+    for target, c in classes.items():  # the targets' labels are all numbers or all texts
+        matches = [plain_id(label) for label in c if str(label) == args.pos_label]
+        if not matches:
             raise ValueError(
-                f"--scoring f1 needs to know the positive class of the target {target} (labels: "
-                f"{shown}): add --pos-label LABEL"
+                f"--pos-label {args.pos_label!r} is not a label of the target {target}; its labels are: {shown[target]}"
             )
-    return scoring
+    scorer = make_task_scorer(f1_score, response_method="predict", pos_label=matches[0])
+    scorer.name = "f1"
+    return scorer
 
 
-def _check_calibration(y, tasks, folds):
-    """--probability: each task's baseline SVC is calibrated by 5-fold CV within its training rows."""
-    for task in np.unique(tasks):
-        labels, counts = np.unique(y[tasks == task], return_counts=True)
+def _check_calibration(task_labels, folds):
+    """--probability: each task's baseline SVC is calibrated by 5-fold CV within its training rows.
+
+    ``task_labels`` maps each task to the labels of its (labelled) rows.
+    """
+    for task, task_y in task_labels.items():
+        labels, counts = np.unique(task_y, return_counts=True)
         training = counts - -(-counts // folds)  # the fewest rows of a class in a training fold
         if training.min() < _CALIBRATION_FOLDS:
             k = int(np.argmin(training))
@@ -511,8 +602,9 @@ def _compare(args) -> int:
     if args.plot:
         _check_output(args.plot, "--plot")
         _check_plot(args.plot)
+    targets = args.target or []
     if args.csv is None:
-        if args.task_column or args.target:
+        if args.task_column or targets:
             raise ValueError("--task-column and --target need a CSV file")
         if args.sep:
             raise ValueError("--sep needs a CSV file")
@@ -523,16 +615,25 @@ def _compare(args) -> int:
             f"generated data: {DEFAULT_DATA['n_tasks']} tasks in {DEFAULT_DATA['n_clusters']} "
             f"clusters of related tasks, {len(y)} rows, {X.shape[1]} features"
         )
-        target = "of the generated data"
+        by_target = {"of the generated data": y}
+    elif len(targets) > 1:
+        X, y, tasks, features = read_csv(args.csv, args.task_column, targets, sep=args.sep)
+        source = f"{args.csv}: {len(y)} rows, {len(targets)} tasks (one per --target), {len(features)} features"
+        by_target = {repr(name): [v for v in y[:, t] if v is not None] for t, name in enumerate(targets)}
+        y = _named_columns(y, targets)
     else:
-        if not (args.task_column and args.target):
-            raise ValueError("a CSV needs --task-column COL and --target COL")
-        X, y, tasks, features = read_csv(args.csv, args.task_column, args.target, sep=args.sep)
+        if not (args.task_column and targets):
+            raise ValueError("a CSV needs --task-column COL and --target COL (or several --target COL)")
+        X, y, tasks, features = read_csv(args.csv, args.task_column, targets[0], sep=args.sep)
         source = f"{args.csv}: {len(y)} rows, {len(np.unique(tasks))} tasks, {len(features)} features"
-        target = repr(args.target)
-    scoring = _scoring(args, y, target)
+        by_target = {repr(targets[0]): y}
+    scoring = _scoring(args, by_target)
     if args.probability:
-        _check_calibration(y, tasks, args.cv)
+        per_task = (
+            dict(zip(targets, by_target.values())) if tasks is None
+            else {task: y[tasks == task] for task in np.unique(tasks)}
+        )
+        _check_calibration(per_task, args.cv)
     model = make_pipeline(StandardScaler(), MODELS[args.model](args))
     print(source, flush=True)
     with warnings.catch_warnings(record=True) as caught:
@@ -548,6 +649,8 @@ def _compare(args) -> int:
             random_state=args.random_state,
             verbose=0 if args.quiet else 1,
         )
+    if tasks is None:  # the tasks are the targets (also where y had no column names)
+        result = dataclasses.replace(result, tasks=np.array(targets, dtype=object))
     print(result)
     for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
         print(f"warning: {message}", file=sys.stderr)

@@ -6,6 +6,11 @@ not hide a small one. :func:`make_task_scorer` builds such a scorer for
 ``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV` or
 :func:`~sklearn.model_selection.cross_validate`; :func:`get_task_scorer`
 does it for the usual metric names.
+
+Both forms of the task data are scored: a 1-D ``y`` with task ids, and a
+wide ``y`` of shape ``(n_samples, n_tasks)`` (one column per task, missing
+labels allowed), where each task is scored on the labelled entries of its
+column.
 """
 
 from __future__ import annotations
@@ -24,8 +29,18 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.utils.validation import _num_samples
 
-from ._tasks import plain_id, resolve_task_ids, show_ids
+from ._tasks import (
+    WideTargets,
+    entry_weights,
+    is_wide,
+    plain_id,
+    read_wide_targets,
+    refuse_ids_beside_wide,
+    resolve_task_ids,
+    show_ids,
+)
 
 _RESPONSE_METHODS = ("predict", "predict_proba", "decision_function")
 
@@ -68,10 +83,22 @@ class TaskScorer:
 
     Without any, all rows form one task and the scorer is the plain metric.
 
+    A wide ``y_true`` (one column per task, a missing label meaning "not
+    labelled for this task") names the tasks by its columns: column names
+    of a DataFrame, else 0..n_tasks-1, in column order. The estimator must
+    answer every task for every row, as a model fitted on a wide ``y``
+    does: ``predict(X)`` of shape (n_samples, n_tasks), ``predict_proba(X)``
+    and ``decision_function(X)`` as lists of one array per task (the
+    positive-class column of each probability array when binary). Each
+    task is scored on the labelled entries of its column; ``'weighted'``
+    weighs the tasks by their numbers of labelled entries; ``sample_weight``
+    may then be given per row (n_samples,) or per label (n_samples, n_tasks).
+
     A task whose score is undefined on the rows given (ROC AUC of a task with
     one class in the test fold, for example) is left out of the average with
     an :class:`~sklearn.exceptions.UndefinedMetricWarning` naming it; if no
-    task has a score, the result is NaN.
+    task has a score, the result is NaN. So is a task with no labelled entry
+    among the rows of a wide ``y_true``.
     """
 
     def __init__(self, metric, response_method, average, greater_is_better, task_column, kwargs, name=None):
@@ -101,21 +128,20 @@ class TaskScorer:
 
     def __call__(self, estimator, X, y_true, sample_weight=None, tasks=None):
         """Average of the per-task scores of ``estimator`` on ``X``."""
-        ids, scores = self._ids_and_scores(estimator, X, y_true, tasks, sample_weight)
+        scores, sizes = self._scores_and_sizes(estimator, X, y_true, tasks, sample_weight)
         values = np.array(list(scores.values()), dtype=float)
         defined = ~np.isnan(values)
         if not defined.all():
             undefined = [task for task, ok in zip(scores, defined) if not ok]
             warnings.warn(
                 f"{self.name} is undefined for task(s) {show_ids(undefined[:10])}"
-                f"{' ...' if len(undefined) > 10 else ''} on these rows (one class, "
-                "say); they are left out of the average.",
+                f"{' ...' if len(undefined) > 10 else ''} on these rows (one class, or no "
+                "labelled entry, say); they are left out of the average.",
                 UndefinedMetricWarning,
             )
         if not defined.any():
             return float("nan")
         if self.average == "weighted":
-            sizes = np.array([np.sum(ids == task) if task is not None else len(ids) for task in scores])
             return float(np.average(values[defined], weights=sizes[defined]))
         return float(values[defined].mean())
 
@@ -128,27 +154,96 @@ class TaskScorer:
             The model to score.
         X : array-like of shape (n_samples, n_features)
             Rows to score (with the task column when the estimator uses one).
-        y_true : array-like of shape (n_samples,)
-            True labels.
+        y_true : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True labels: one per row, or one column per task (the wide form,
+            missing labels allowed; see the class docstring).
         tasks : array-like of shape (n_samples,), default=None
-            Task ids of the rows, passed to the estimator as ``tasks=``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights passed to the metric.
+            Task ids of the rows, passed to the estimator as ``tasks=``
+            (not with a wide ``y_true``).
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Weights passed to the metric (per label with a wide ``y_true``).
 
         Returns
         -------
         scores : dict
-            Sorted task ids -> score; ``None`` -> score when there are no tasks.
+            Sorted task ids -> score; ``None`` -> score when there are no
+            tasks. With a wide ``y_true``: its column names (or positions)
+            -> score, in column order.
         """
-        return self._ids_and_scores(estimator, X, y_true, tasks, sample_weight)[1]
+        return self._scores_and_sizes(estimator, X, y_true, tasks, sample_weight)[0]
 
-    def _ids_and_scores(self, estimator, X, y_true, tasks, sample_weight):
+    def _scores_and_sizes(self, estimator, X, y_true, tasks, sample_weight):
+        """(task id -> score, entries of each task): what averaging needs."""
+        if is_wide(y_true):
+            wide = self._wide_truth(X, y_true, tasks)
+            responses = self.wide_response(estimator, X, wide.n_tasks)
+            scores = self.score_wide(wide, responses, estimator.classes_, sample_weight)
+            return scores, wide.labelled.sum(axis=0)
         ids = self._task_ids(estimator, X, tasks, len(y_true))
         response = self.response(estimator, X, tasks)
-        return ids, self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+        scores = self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+        sizes = np.array([np.sum(ids == task) if task is not None else len(ids) for task in scores])
+        return scores, sizes
+
+    def _wide_truth(self, X, y_true, tasks) -> WideTargets:
+        refuse_ids_beside_wide(
+            y_true,
+            "tasks=" if tasks is not None
+            else f"task_column={self.task_column!r}" if self.task_column is not None else None,
+            "y_true",
+        )
+        return read_wide_targets(y_true, _num_samples(X), allow_empty=True)
 
     def response(self, estimator, X, tasks=None):
         """The estimator's output this metric reads (positive-class column when binary)."""
+        method = self._method(estimator)
+        params = {} if tasks is None else {"tasks": tasks}
+        if params and hasattr(estimator, "steps"):
+            # A pipeline forwards tasks= to its last step's predict but not to
+            # its decision_function (without metadata routing): do it by hand.
+            X, estimator = estimator[:-1].transform(X), estimator[-1]
+        return _positive_column(method, getattr(estimator, method)(X, **params))
+
+    def wide_response(self, estimator, X, n_tasks) -> list:
+        """The output this metric reads for each of ``n_tasks`` tasks, every row (the wide form).
+
+        ``predict(X)`` of shape (n_samples, n_tasks) gives its columns;
+        ``predict_proba(X)`` and ``decision_function(X)``, lists of one
+        array per task, their elements (the positive-class column of a
+        binary task's probabilities, or of its decision values when they
+        have a column per class).
+        """
+        method = self._method(estimator)
+        final = _final_model(estimator)[0]
+        if hasattr(final, "_wide_form") and final._wide_form is None:  # a skmtl model fitted on a 1-D y
+            raise ValueError(
+                f"y_true is in the wide form (one column per task), but this {type(final).__name__} "
+                "was fitted on a 1-D y; fit it on the wide y, or score it on a 1-D y_true with its "
+                "task ids (tasks=)."
+            )
+        output = getattr(estimator, method)(X)
+        if method == "predict":
+            if np.ndim(output) != 2:
+                raise ValueError(
+                    f"y_true has {n_tasks} columns, one per task, but {type(estimator).__name__}.predict "
+                    f"answers one label per row (shape {np.shape(output)}); score it on a 1-D y_true."
+                )
+            output = [_native(output.iloc[:, t] if hasattr(output, "iloc") else output[:, t])
+                      for t in range(np.shape(output)[1])]
+        elif not isinstance(output, list):
+            raise ValueError(
+                f"y_true has {n_tasks} columns, one per task, but {type(estimator).__name__}.{method} "
+                "answers one array for all tasks, not a list of one per task; score it on a 1-D y_true."
+            )
+        if len(output) != n_tasks:
+            raise ValueError(
+                f"y_true has {n_tasks} columns but {type(estimator).__name__} answers {len(output)} "
+                "tasks; give one column per task of the fit, in its order."
+            )
+        return [_positive_column(method, np.asarray(answer), wide=True) for answer in output]
+
+    def _method(self, estimator) -> str:
+        """The first of ``response_method`` the estimator has."""
         methods = (self.response_method,) if isinstance(self.response_method, str) else self.response_method
         method = next((m for m in methods if hasattr(estimator, m)), None)
         if method is None:
@@ -156,41 +251,60 @@ class TaskScorer:
                 f"{type(estimator).__name__} has none of {', '.join(methods)}, which the "
                 f"{self.name} scorer needs (probability=True, for an SVC?)."
             )
-        params = {} if tasks is None else {"tasks": tasks}
-        if params and hasattr(estimator, "steps"):
-            # A pipeline forwards tasks= to its last step's predict but not to
-            # its decision_function (without metadata routing): do it by hand.
-            X, estimator = estimator[:-1].transform(X), estimator[-1]
-        output = getattr(estimator, method)(X, **params)
-        if method == "predict_proba" and output.ndim == 2 and output.shape[1] == 2:
-            return output[:, 1]
-        return output
+        return method
 
     def score_by_task(self, y_true, response, ids, classes, sample_weight=None) -> dict:
         """Apply the metric within each task; NaN for a task where it is undefined."""
         y_true = np.asarray(y_true)
+        scores = {}
+        for task in _unique(ids):
+            rows = slice(None) if task is None else np.flatnonzero(ids == task)
+            weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+            scores[plain_id(task)] = self._score_task(y_true[rows], response[rows], classes, weight)
+        return scores
+
+    def score_wide(self, wide, responses, classes, sample_weight=None) -> dict:
+        """Apply the metric to each task's labelled entries of a wide y; NaN where undefined.
+
+        ``wide`` is the :class:`~skmtl._tasks.WideTargets` of ``y_true``,
+        ``responses`` one output per task for every row
+        (:meth:`wide_response`), ``classes`` the labels of each task (a
+        wide-fitted model's ``classes_``), ``sample_weight`` None, (n_samples,)
+        or (n_samples, n_tasks).
+        """
+        rows, codes = wide.entries()
+        weight = None
+        if sample_weight is not None:
+            weight = entry_weights(sample_weight, wide.labelled.shape[0], wide, rows, codes)
+        scores = {}
+        for t, task in enumerate(wide.tasks):
+            mine = codes == t  # the task's entries, in row order as its labels
+            scores[plain_id(task)] = self._score_task(
+                wide.labels[t], responses[t][rows[mine]], np.asarray(classes[t]),
+                None if weight is None else weight[mine],
+            )
+        return scores
+
+    def _score_task(self, y_true, response, classes, sample_weight):
+        """The signed metric on one task's entries; NaN where undefined (none, or one class)."""
+        if len(y_true) == 0:
+            return np.nan
         kwargs = dict(self.kwargs)
         parameters = inspect.signature(self.metric).parameters
         if response.ndim == 1 and response.dtype.kind == "f" and "pos_label" in parameters:
             kwargs.setdefault("pos_label", classes[-1])
         if self.metric is log_loss:
             kwargs.setdefault("labels", classes)  # a fold may lack a class of a task
-        sign = 1.0 if self.greater_is_better else -1.0
-        scores = {}
-        for task in _unique(ids):
-            rows = slice(None) if task is None else np.flatnonzero(ids == task)
-            weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
-            with warnings.catch_warnings():
-                # Undefined scores are reported once, by task, by the caller.
-                warnings.simplefilter("ignore", UndefinedMetricWarning)
-                try:
-                    value = self.metric(y_true[rows], response[rows], sample_weight=weight, **kwargs)
-                except ValueError:
-                    if len(np.unique(y_true[rows])) > 1:
-                        raise
-                    value = np.nan  # one class: e.g. ROC AUC has no meaning
-            scores[plain_id(task)] = sign * float(value)
-        return scores
+        with warnings.catch_warnings():
+            # Undefined scores are reported once, by task, by the caller.
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            try:
+                value = self.metric(y_true, response, sample_weight=sample_weight, **kwargs)
+            except ValueError:
+                if len(np.unique(y_true)) > 1:
+                    raise
+                value = np.nan  # one class: e.g. ROC AUC has no meaning
+        return (1.0 if self.greater_is_better else -1.0) * float(value)
 
     def _task_ids(self, estimator, X, tasks, n_samples):
         column = None
@@ -202,15 +316,35 @@ class TaskScorer:
         return np.full(n_samples, None, dtype=object) if ids is None else ids
 
 
+def _positive_column(method, output, wide=False):
+    """A binary problem's probabilities as the probability of the positive class, as scikit-learn's scorers.
+
+    In the wide form, each answer is one task's, its columns that task's
+    classes: a decision function with a column per class of a binary task
+    is read the same way (its second column scores the positive class).
+    """
+    per_class = method == "predict_proba" or (wide and method == "decision_function")
+    if per_class and output.ndim == 2 and output.shape[1] == 2:
+        return output[:, 1]
+    return output
+
+
+def _native(column) -> np.ndarray:
+    """One task's predicted labels in their own type (an object column of mixed tasks is not)."""
+    column = column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)
+    return np.asarray(column.tolist()) if column.dtype == object else column
+
+
 def _unique(ids):
     if ids.dtype == object and len(ids) and ids[0] is None:
         return [None]
     return np.unique(ids)
 
 
-def _estimator_task_column(estimator, X):
-    """The task column of the model behind ``estimator``, if ``X`` holds it."""
-    moved = False  # a pipeline step may have moved or renamed the column
+def _final_model(estimator):
+    """(the model behind a search's best estimator or a pipeline's last step,
+    whether a pipeline step before it may have moved or renamed columns)."""
+    moved = False
     while True:
         if hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
@@ -218,7 +352,12 @@ def _estimator_task_column(estimator, X):
             moved = moved or len(estimator.steps) > 1
             estimator = estimator.steps[-1][1]
         else:
-            break
+            return estimator, moved
+
+
+def _estimator_task_column(estimator, X):
+    """The task column of the model behind ``estimator``, if ``X`` holds it."""
+    estimator, moved = _final_model(estimator)
     column = getattr(estimator, "task_column", None)
     if column is None:
         return None

@@ -11,11 +11,11 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
 from .._progress import ProgressBar
 from .._labels import check_two_classes_per_task, task_class_counts
-from .._tasks import plain_id, resolve_task_ids, show_ids
+from .._tasks import is_wide, plain_id, read_wide_targets, refuse_ids_beside_wide, resolve_task_ids, show_ids
 from ..metrics import get_task_scorer
 from ._baselines import N_JOBS, IndependentTaskClassifier, PooledTaskClassifier, check_classifier
 from ._result import ComparisonResult
@@ -44,6 +44,16 @@ def compare_with_single_task(
     "does sharing across my tasks beat one model per task, or one model for
     all?" task by task.
 
+    Both forms of the task data are taken: a 1-D ``y`` with task ids
+    (``tasks=`` or the estimator's ``task_column``), and a wide ``y`` of
+    shape ``(n_samples, n_tasks)``, one column per task, where a missing
+    label (NaN, None, ``pd.NA``) means "not labelled for this task". With a
+    wide ``y`` every model is fitted on it (the independent baseline fits
+    one model per task on the task's labelled rows), the folds are
+    :class:`TaskStratifiedKFold`'s on the wide ``y`` (stratified on the
+    rows' label patterns), and each task is scored on its labelled rows of
+    each test fold.
+
     Parameters
     ----------
     estimator : classifier
@@ -51,19 +61,24 @@ def compare_with_single_task(
         :class:`~sklearn.pipeline.Pipeline` ending in one. Its
         ``task_column`` (if set) tells where the task ids are in ``X``.
     X : array-like or DataFrame of shape (n_samples, n_features)
-        The data, in long format (one row per sample and task).
-    y : array-like of shape (n_samples,)
-        Labels.
+        The data: in long format (one row per sample and task) with a 1-D
+        ``y``, one row per sample with a wide ``y``.
+    y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        Labels: one per row, or one column per task (the wide form, missing
+        labels allowed; a DataFrame's column names are the task ids).
     tasks : array-like of shape (n_samples,), default=None
-        Task id of each row, when the estimator has no ``task_column``.
+        Task id of each row, when the estimator has no ``task_column``. Not
+        with a wide ``y``.
     cv : int, cross-validation splitter or iterable, default=5
         An int gives :class:`TaskStratifiedKFold` with that many folds,
         shuffled with ``random_state``. A splitter gets the task ids as
-        ``groups``. Every training fold must hold every task.
+        ``groups`` (nothing with a wide ``y``). Every training fold must
+        hold every task (labelled rows of every task, with a wide ``y``).
     scoring : str or TaskScorer, default=None
         A name known to :func:`skmtl.metrics.get_task_scorer` or a scorer
         from :func:`skmtl.metrics.make_task_scorer`, computed per task. None:
-        'roc_auc' when ``y`` is binary, else 'accuracy'.
+        'roc_auc' when ``y`` is binary (every task has two classes, with a
+        wide ``y``), else 'accuracy'.
     baseline_estimator : classifier, default=None
         The single-task model of both baselines: cloned once per task
         (independent) and once for all rows (pooled). None: the estimator's
@@ -85,6 +100,7 @@ def compare_with_single_task(
         Per-task and task-averaged scores (mean and standard deviation over
         the folds), fit times, the learned task similarity when the model has
         one; printable, with ``to_frame()``, ``to_dict()`` and ``plot()``.
+        Its tasks are sorted, or in the wide ``y``'s column order.
 
     Examples
     --------
@@ -101,20 +117,30 @@ def compare_with_single_task(
     (3, 3, 3)
     """
     validate_parameter_constraints({"n_jobs": N_JOBS}, {"n_jobs": n_jobs}, "compare_with_single_task")
-    y = column_or_1d(y, warn=True)
-    check_consistent_length(X, y)
     step, final = _final_step(estimator)
     column = getattr(final, "task_column", None)
-    ids = resolve_task_ids(X, column, tasks, len(y))
-    if ids is None:
-        raise ValueError(
-            "compare_with_single_task needs the task of every row: pass tasks=<one id "
-            "per row>, or set task_column on the estimator."
-        )
-    task_list, codes = np.unique(ids, return_inverse=True)
-    check_two_classes_per_task(task_list, task_class_counts(codes, np.unique(y, return_inverse=True)[1]))
+    # entries: (row, task code) of every labelled entry, the rows of the
+    # long form, the labelled cells of a wide y.
+    if is_wide(y):
+        ids = None  # every row belongs to every task
+        wide = _wide_targets(X, y, tasks, column)
+        task_list, entries = wide.tasks, wide.entries()
+        binary = all(len(np.unique(labels)) == 2 for labels in wide.labels)
+    else:
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        ids = resolve_task_ids(X, column, tasks, len(y))
+        if ids is None:
+            raise ValueError(
+                "compare_with_single_task needs the task of every row: pass tasks=<one id "
+                "per row>, or set task_column on the estimator."
+            )
+        task_list, codes = np.unique(ids, return_inverse=True)
+        check_two_classes_per_task(task_list, task_class_counts(codes, np.unique(y, return_inverse=True)[1]))
+        entries = np.arange(len(y)), codes
+        binary = type_of_target(y) == "binary"
     if scoring is None:
-        scoring = "roc_auc" if type_of_target(y) == "binary" else "accuracy"
+        scoring = "roc_auc" if binary else "accuracy"
     scorer = get_task_scorer(scoring)
 
     if baseline_estimator is None:
@@ -130,8 +156,10 @@ def compare_with_single_task(
         _replace_final(estimator, step, IndependentTaskClassifier(baseline_estimator, task_column=column)),
         _replace_final(estimator, step, PooledTaskClassifier(baseline_estimator, task_column=column)),
     ]
-    folds = _folds(cv, X, y, ids, random_state)
-    by_keyword = column is None  # ids go to fit/predict as tasks=, not in X
+    folds = _folds(cv, X, y, ids, random_state, task_list, entries)
+    # The name of the step that takes the ids as tasks= (None: the bare
+    # estimator), or False where they travel in X, or in y's columns.
+    keyword_step = step if ids is not None and column is None else False
 
     jobs = [(m, f) for f in range(len(folds)) for m in range(len(models))]
     scores = np.full((len(models), len(folds), len(task_list)), np.nan)
@@ -139,7 +167,7 @@ def compare_with_single_task(
     similarities = []
     outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(
-            clone(models[m]), X, y, ids, folds[f], scorer, step if by_keyword else False, task_list
+            clone(models[m]), X, y, ids, folds[f], scorer, keyword_step, task_list
         )
         for m, f in jobs
     )
@@ -158,7 +186,7 @@ def compare_with_single_task(
             _describe(estimator, baseline_estimator, "on all tasks"),
         ),
         tasks=np.array([plain_id(t) for t in task_list], dtype=object),
-        task_sizes=np.array([np.sum(ids == t) for t in task_list]),
+        task_sizes=np.bincount(entries[1], minlength=len(task_list)),
         scores=scores,
         fit_times=fit_times,
         # The folds' learned matrices, averaged: all folds hold all tasks, in order.
@@ -188,12 +216,29 @@ def _replace_final(estimator, step, model):
     return clone(estimator).set_params(**{step: model})
 
 
-def _folds(cv, X, y, ids, random_state):
+def _wide_targets(X, y, tasks, column):
+    """The :class:`~skmtl._tasks.WideTargets` of a wide y, refusing before any fit what
+    the long form refuses: task ids given a second time, a task with a single class."""
+    refuse_ids_beside_wide(
+        y,
+        "tasks=" if tasks is not None
+        else f"the estimator's task_column={column!r}" if column is not None else None,
+    )
+    wide = read_wide_targets(y, _num_samples(X))
+    n_classes = np.array([len(np.unique(labels)) for labels in wide.labels])
+    check_two_classes_per_task(wide.tasks, np.arange(n_classes.max()) < n_classes[:, None])
+    return wide
+
+
+def _folds(cv, X, y, ids, random_state, task_list, entries):
+    """The (train, test) pairs of ``cv``; every training fold must hold entries of every task."""
     if isinstance(cv, Integral):
         cv = TaskStratifiedKFold(cv, shuffle=True, random_state=random_state)
     splits = list(cv.split(X, y, groups=ids) if hasattr(cv, "split") else cv)
+    rows, codes = entries
     for k, (train, _) in enumerate(splits):
-        missing = np.setdiff1d(np.unique(ids), ids[train])
+        held = np.bincount(codes[np.isin(rows, train)], minlength=len(task_list))
+        missing = task_list[held == 0]
         if len(missing):
             raise ValueError(
                 f"Training fold {k} holds no rows of task(s) {show_ids(missing[:10])}, so "
@@ -206,16 +251,22 @@ def _folds(cv, X, y, ids, random_state):
 def _fit_and_score(model, X, y, ids, fold, scorer, step, task_list):
     """Fit one model on one fold; return (per-task scores, fit time, similarity).
 
-    ``step`` is False when the task ids travel in X, else the name of the
-    pipeline step that takes ``tasks=`` (None for a bare estimator).
+    ``ids`` is None for a wide y. ``step`` is False when the task ids do
+    not go to ``fit`` as ``tasks=`` (they travel in X, or y is wide), else
+    the name of the pipeline step that takes them (None for a bare
+    estimator).
     """
     train, test = fold
     params = {} if step is False else {"tasks" if step is None else f"{step}__tasks": ids[train]}
     start = time.perf_counter()
-    model.fit(_safe_indexing(X, train), y[train], **params)
+    model.fit(_safe_indexing(X, train), _safe_indexing(y, train), **params)
     fit_time = time.perf_counter() - start
-    response = scorer.response(model, _safe_indexing(X, test), None if step is False else ids[test])
-    by_task = scorer.score_by_task(y[test], response, ids[test], model.classes_)
+    X_test = _safe_indexing(X, test)
+    if ids is None:  # each task on its labelled test rows, its answer read from the wide one
+        by_task = scorer.per_task(model, X_test, _safe_indexing(y, test))
+    else:
+        response = scorer.response(model, X_test, None if step is False else ids[test])
+        by_task = scorer.score_by_task(y[test], response, ids[test], model.classes_)
     scores = np.array([by_task.get(plain_id(t), np.nan) for t in task_list])
     similarity = getattr(_final_step(model)[1], "task_similarity_", None)
     return scores, fit_time, similarity

@@ -25,9 +25,12 @@ class ComparisonResult:
     descriptions : tuple of str
         What each model is (its repr).
     tasks : ndarray of shape (n_tasks,)
-        Sorted task ids.
+        Task ids: sorted for a 1-D ``y``; for a wide ``y`` (one column per
+        task), its column names (positions for an array), in column order.
     task_sizes : ndarray of shape (n_tasks,)
-        Rows of each task in the data.
+        Rows of each task in the data; for a wide ``y``, its labelled rows
+        (a row labelled for several tasks counts for each, so the total, in
+        the ``average`` row of the tables, is the number of labels).
     scores : ndarray of shape (n_models, n_folds, n_tasks)
         Score of each model on each task in each test fold.
     fit_times : ndarray of shape (n_models, n_folds)
@@ -105,8 +108,8 @@ class ComparisonResult:
         """Per-task table as a pandas DataFrame (needs pandas).
 
         One row per task plus a last row ``'average'`` (the task-averaged
-        score); columns ``n_rows`` and, for each model, ``<model>`` (mean
-        over folds) and ``<model> std``.
+        score); columns ``n_rows`` (``task_sizes``, and their total) and,
+        for each model, ``<model>`` (mean over folds) and ``<model> std``.
         """
         try:
             import pandas as pd

@@ -7,10 +7,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator, StratifiedKFold
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import _num_samples, column_or_1d
 
 from .._labels import task_class_counts
-from .._tasks import resolve_task_ids, show_ids
+from .._tasks import WideTargets, is_wide, read_wide_targets, refuse_ids_beside_wide, resolve_task_ids, show_ids
 
 
 class TaskStratifiedKFold(BaseCrossValidator):
@@ -22,6 +22,11 @@ class TaskStratifiedKFold(BaseCrossValidator):
     alone, which lets a small task vanish from a fold: its model then meets
     an unseen task at predict time, or a test fold scores it on one class.
 
+    It takes both forms of the task data: a 1-D ``y`` with the task ids in
+    ``X`` (``task_column``) or in ``groups``, and a wide ``y`` of shape
+    ``(n_samples, n_tasks)``, one column per task, where missing labels
+    (NaN, None, ``pd.NA``) mean "not labelled for this task" (see Notes).
+
     Parameters
     ----------
     n_splits : int, default=5
@@ -29,7 +34,7 @@ class TaskStratifiedKFold(BaseCrossValidator):
     task_column : int, str or None, default=None
         Column of ``X`` holding the task ids (an index, or a DataFrame column
         name), as the estimators' parameter of that name. With None, pass the
-        ids to :meth:`split` as ``groups``.
+        ids to :meth:`split` as ``groups``. Not used with a wide ``y``.
     shuffle : bool, default=False
         Shuffle each cell's rows before splitting.
     random_state : int, RandomState instance or None, default=None
@@ -43,6 +48,29 @@ class TaskStratifiedKFold(BaseCrossValidator):
     least 2) only warns: some test folds then lack that class of that task,
     where a metric such as ROC AUC is undefined.
 
+    **Wide y.** Every row belongs to every task, so a row cannot be put in a
+    cell of its own; it is stratified on its *label pattern*, the tuple of
+    its labels over the tasks, where a missing label is a value of its own
+    (rows labelled for task 0 only are apart from rows labelled for both
+    tasks, and rows labelled and unlabelled for a task are each spread over
+    the folds). A pattern shared by fewer than ``n_splits`` rows cannot be
+    spread over the folds, so those rows are regrouped, deterministically:
+
+    1. tasks are ranked from the fewest labelled rows to the most (ties in
+       column order): a sparse task is the one a fold can lose, so its
+       labels are kept longest;
+    2. the rows of a rare pattern are regrouped, among themselves, by their
+       labels for the first ``T - 1`` ranked tasks and whether the last one
+       is labelled, then by the labels of the first ``T - 1`` alone, then of
+       the first ``T - 2`` and whether the next is labelled, and so on, each
+       step taking only the rows whose group is still rare;
+    3. rows left over form one "rest" stratum.
+
+    The checks above then count labelled rows: each task needs at least
+    ``n_splits`` of them and each of its classes two (a thin class warns),
+    and every test fold must hold labelled rows of every task, an error
+    otherwise (use fewer folds).
+
     Examples
     --------
     >>> import numpy as np
@@ -52,6 +80,13 @@ class TaskStratifiedKFold(BaseCrossValidator):
     >>> cv = TaskStratifiedKFold(n_splits=3)
     >>> [np.unique(tasks[test]).tolist() for _, test in cv.split(np.zeros((18, 1)), y, groups=tasks)]
     [['a', 'b'], ['a', 'b'], ['a', 'b']]
+
+    A wide ``y``: two tasks, the second labelled on half the rows; every test
+    fold holds labels of both.
+
+    >>> Y = np.c_[np.tile([0, 1], 9), np.r_[np.tile([0, 1], 4), np.full(10, np.nan)]]
+    >>> [(~np.isnan(Y[test])).sum(axis=0).tolist() for _, test in cv.split(np.zeros((18, 1)), Y)]
+    [[6, 3], [6, 3], [6, 2]]
     """
 
     # With metadata routing on, ``groups`` (the task ids) reach split by default,
@@ -75,14 +110,15 @@ class TaskStratifiedKFold(BaseCrossValidator):
         ----------
         X : array-like of shape (n_samples, n_features)
             The data (read for the task column when ``task_column`` is set).
-        y : array-like of shape (n_samples,)
-            Labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Labels: one per row, or one column per task (the wide form,
+            missing labels allowed; see the class Notes).
         groups : array-like of shape (n_samples,), default=None
             The task id of each row, when ``task_column`` is None. (Named
             ``groups`` so that ``GridSearchCV(...).fit(X, y, groups=tasks)``
             and ``cross_validate(..., groups=tasks)`` pass it here; unlike
             :class:`~sklearn.model_selection.GroupKFold`, every task appears
-            on both sides of every split.)
+            on both sides of every split.) Not used with a wide ``y``.
 
         Yields
         ------
@@ -91,18 +127,33 @@ class TaskStratifiedKFold(BaseCrossValidator):
         """
         if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
             raise ValueError(f"n_splits must be an integer of at least 2, got {self.n_splits!r}.")
-        y = column_or_1d(y, warn=True)
-        cells = task_label_cells(y, self._task_ids(X, groups, len(y)), self.n_splits)
+        wide = self._wide_targets(X, y, groups) if is_wide(y) else None
+        if wide is None:
+            y = column_or_1d(y, warn=True)
+            strata = task_label_cells(y, self._task_ids(X, groups, len(y)), self.n_splits)
+        else:
+            strata = label_pattern_strata(wide, self.n_splits)
         folds = StratifiedKFold(self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
         with warnings.catch_warnings():
-            # task_label_cells has already warned about small cells, by name.
+            # The cell checks have already warned about small cells, by name.
             warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-            yield from folds.split(np.zeros((len(y), 1)), cells)
+            splits = list(folds.split(np.zeros((len(strata), 1)), strata))
+        if wide is not None:
+            _check_every_task_in_every_fold(wide, splits)
+        yield from splits
 
     def _task_ids(self, X, groups, n_samples):
         ids = resolve_task_ids(X, self.task_column, groups, n_samples, "groups")
         # Without task ids: one task, so plain stratified k-fold.
         return np.zeros(n_samples, dtype=int) if ids is None else ids
+
+    def _wide_targets(self, X, y, groups) -> WideTargets:
+        refuse_ids_beside_wide(
+            y,
+            f"task_column={self.task_column!r}" if self.task_column is not None
+            else "groups=" if groups is not None else None,
+        )
+        return read_wide_targets(y, _num_samples(X))
 
 
 def task_label_cells(y, task_ids, n_splits) -> np.ndarray:
@@ -110,11 +161,60 @@ def task_label_cells(y, task_ids, n_splits) -> np.ndarray:
     tasks, task_codes = np.unique(task_ids, return_inverse=True)
     labels, y_codes = np.unique(y, return_inverse=True)
     counts = task_class_counts(task_codes, y_codes)
+    check_cells(tasks, [labels] * len(tasks), counts, n_splits, "rows")
+    return task_codes * len(labels) + y_codes
+
+
+def label_pattern_strata(wide: WideTargets, n_splits) -> np.ndarray:
+    """The stratum of each row of a wide y: its label pattern, coarsened where rare.
+
+    See the Notes of :class:`TaskStratifiedKFold`. Refuses tasks too small
+    for the folds, as :func:`task_label_cells`.
+    """
+    pattern = np.full(wide.labelled.shape, -1, dtype=np.intp)  # -1: missing, a value of its own
+    labels = []
+    for t, task_labels in enumerate(wide.labels):
+        classes, pattern[wide.labelled[:, t], t] = np.unique(task_labels, return_inverse=True)
+        labels.append(classes)
+    # Each task's own classes: cell (t, c) counts the rows of labels[t][c].
+    counts = np.zeros((wide.n_tasks, max(map(len, labels))), dtype=np.intp)
+    for t, column in enumerate(pattern.T):
+        counts[t, :len(labels[t])] = np.bincount(column[column >= 0], minlength=len(labels[t]))
+    check_cells(wide.tasks, labels, counts, n_splits, "labelled rows")
+    # The sparsest tasks first: the coarser strata keep their labels longest.
+    pattern = pattern[:, np.argsort(wide.labelled.sum(axis=0), kind="stable")]
+    strata = _unique_rows(pattern)
+    for k in range(wide.n_tasks - 1, -1, -1):
+        for keep_labelled in (True, False):
+            rare = np.bincount(strata)[strata] < n_splits
+            if not rare.any():
+                return strata
+            # Rare rows, regrouped among themselves (codes apart from the other
+            # strata) by the labels of the first k tasks, and whether the next
+            # one is labelled, then without it (k = 0: one rest stratum).
+            key = pattern[rare, :k]
+            if keep_labelled:
+                key = np.c_[key, pattern[rare, k] >= 0]
+            strata[rare] = strata.max() + 1 + _unique_rows(key)
+    return strata
+
+
+def _unique_rows(array: np.ndarray) -> np.ndarray:
+    """The code of each row of a 2-D array, equal rows sharing a code."""
+    return np.unique(array, axis=0, return_inverse=True)[1].reshape(-1)
+
+
+def check_cells(tasks, labels, counts, n_splits, rows: str) -> None:
+    """Refuse tasks with fewer ``rows`` than folds and (task, class) cells of one row; warn for thin cells.
+
+    ``counts[t, c]`` is the number of rows of task ``t`` with the label
+    ``labels[t][c]`` (zero for a label the task does not have).
+    """
     sizes = counts.sum(axis=1)
     small = np.flatnonzero(sizes < n_splits)
     if len(small):
         raise ValueError(
-            f"Task(s) {show_ids(tasks[small[:10]])} have fewer rows ({', '.join(map(str, sizes[small[:10]]))}) "
+            f"Task(s) {show_ids(tasks[small[:10]])} have fewer {rows} ({', '.join(map(str, sizes[small[:10]]))}) "
             f"than the {n_splits} folds, so some test folds would not hold them; use fewer "
             "folds, or merge or drop those tasks."
         )
@@ -122,17 +222,28 @@ def task_label_cells(y, task_ids, n_splits) -> np.ndarray:
     if len(single):
         task, label = single[0]
         raise ValueError(
-            f"Task {show_ids(tasks[task:task + 1])} has a single row of class "
-            f"{show_ids(labels[label:label + 1])}, so one training fold would lack "
-            "that class for that task; each (task, class) pair needs at least 2 rows."
+            f"Task {show_ids(tasks[task:task + 1])} has a single {rows[:-1]} of class "
+            f"{show_ids(labels[task][label:label + 1])}, so one training fold would lack "
+            f"that class for that task; each (task, class) pair needs at least 2 {rows}."
         )
     thin = np.argwhere((counts > 0) & (counts < n_splits))
     if len(thin):
-        names = [f"{show_ids(tasks[t:t + 1])}/{show_ids(labels[c:c + 1])}" for t, c in thin[:5]]
+        names = [f"{show_ids(tasks[t:t + 1])}/{show_ids(labels[t][c:c + 1])}" for t, c in thin[:5]]
         warnings.warn(
-            f"{len(thin)} (task, class) pair(s) have fewer rows than the {n_splits} folds "
+            f"{len(thin)} (task, class) pair(s) have fewer {rows} than the {n_splits} folds "
             f"({', '.join(names)}{' ...' if len(thin) > 5 else ''}): some test folds lack "
             "that class of that task, where per-task metrics such as ROC AUC are undefined.",
             UserWarning,
         )
-    return task_codes * len(labels) + y_codes
+
+
+def _check_every_task_in_every_fold(wide: WideTargets, splits) -> None:
+    """Refuse folds where a task has no labelled test row (its score there would be undefined)."""
+    for k, (_, test) in enumerate(splits):
+        absent = np.flatnonzero(~wide.labelled[test].any(axis=0))
+        if len(absent):
+            raise ValueError(
+                f"Test fold {k} holds no labelled row of task(s) {show_ids(wide.tasks[absent[:10]])}: "
+                "their labelled rows are too few, or their label patterns too scattered, to "
+                f"reach all {len(splits)} folds; use fewer folds, or label more rows of those tasks."
+            )
