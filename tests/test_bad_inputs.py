@@ -416,6 +416,58 @@ def _diverging(spec):
 
 
 MISSING = "missing"
+# the wide form: y with one column per task, NaN where a row is not labelled for a task
+
+
+def wide_y():
+    """Two tasks' labels side by side for the good X, a quarter of them missing."""
+    X, y, _ = data()
+    Y = np.column_stack([y, (X[:, 0] > 1).astype(int)]).astype(float)
+    Y[::4, 0] = np.nan
+    Y[1::4, 1] = np.nan
+    return X, Y
+
+
+def _wide(make_y, **fit_params):
+    def run(spec):
+        X, Y = wide_y()
+        spec.make().fit(spec.inputs(X), make_y(Y), **fit_params)
+
+    return run
+
+
+def _wide_with_task_column(spec):
+    X, Y = wide_y()
+    spec.make(task_column="task").fit(frame(X, data()[2]), Y)
+
+
+def _wide_unknown_task_at_predict(spec):
+    X, Y = wide_y()
+    model = spec.make().fit(spec.inputs(X), Y)
+    model.predict(spec.inputs(X), tasks=np.full(N, 7))
+
+
+def _wide_fits_and_answers_every_task(spec):
+    X, Y = wide_y()
+    frame_y = pd.DataFrame({"a": Y[:, 0], "b": np.where(np.isnan(Y[:, 1]), None, np.where(Y[:, 1] == 1, "yes", "no"))})
+    try:
+        model = spec.make().fit(spec.inputs(X), frame_y)
+    except Exception as exc:  # the one refusal allowed: one-vs-rest over a union of text and numbers
+        assert_clear_error(exc, r"label.*type|type.*label")
+        frame_y = pd.DataFrame(Y, columns=["a", "b"])
+        model = spec.make().fit(spec.inputs(X), frame_y)
+    predicted = model.predict(spec.inputs(X))
+    assert predicted.shape == (N, 2) and list(predicted.columns) == ["a", "b"]
+    for column in ("a", "b"):
+        assert set(predicted[column].tolist()) <= set(frame_y[column].dropna().tolist())
+
+
+def _with_column(Y, column, values):
+    Y = Y.copy()
+    Y[:, column] = values
+    return Y
+
+
 CASES = [
     # task ids: the same bad values by tasks= and in a task column
     *[
@@ -450,6 +502,29 @@ CASES = [
     Case("y_continuous", _y_continuous, r"Unknown label type|continuous"),
     Case("y_2d", _y_2d, r"\by\b"),
     Case("y_wrong_length", _y_wrong_length, r"\by\b|inconsistent numbers of samples"),
+    # y in the wide form
+    Case("wide_fits_and_answers_every_task", _wide_fits_and_answers_every_task),
+    Case("wide_with_tasks", _wide(lambda Y: Y, tasks=np.zeros(N)), all_of(r"\btasks\b", "wide form")),
+    Case("wide_with_task_column", _wide_with_task_column, all_of("task_column", "wide form"), layouts=("rows",)),
+    Case("wide_single_class_column", _wide(lambda Y: _with_column(Y, 1, 1.0)), all_of(r"Task 1", "single class")),
+    Case("wide_column_without_labels", _wide(lambda Y: _with_column(Y, 1, np.nan)), all_of(r"Task 1", "no labels")),
+    Case(
+        "wide_duplicate_column_names",
+        _wide(lambda Y: pd.DataFrame(Y, columns=["a", "a"])),
+        all_of(r"\by\b", "duplicate column names"),
+    ),
+    Case(
+        "wide_column_mixing_types",
+        _wide(lambda Y: _with_column(Y.astype(object), 0, _with(Y[:, 0], 2, "1"))),
+        all_of(r"column 0", r"mix|different types"),
+    ),
+    Case("wide_y_wrong_length", _wide(lambda Y: Y[:-1]), all_of(r"\by\b", r"\b39\b")),
+    Case(
+        "wide_sample_weight_wrong_shape",
+        _wide(lambda Y: Y, sample_weight=np.ones((N, 3))),
+        all_of("sample_weight", r"\(40, 2\)"),
+    ),
+    Case("wide_unknown_task_at_predict", _wide_unknown_task_at_predict, all_of(r"[Tt]ask id", r"\b7\b")),
     # X
     Case("X_nan", _X_with(np.nan), all_of(r"\bX\b", "NaN")),
     Case("X_inf", _X_with(np.inf), all_of(r"\bX\b", r"infinity|\binf\b")),
