@@ -15,7 +15,16 @@ import numpy as np
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._tasks import _as_object_array, _scan, entry_weights, is_wide, plain_id, read_wide_targets, show_ids
+from ._tasks import (
+    _as_object_array,
+    _scan,
+    align_wide_columns,
+    entry_weights,
+    is_wide,
+    plain_id,
+    read_wide_targets,
+    show_ids,
+)
 
 
 def check_labels(y, name: str = "y") -> None:
@@ -284,8 +293,13 @@ class ClassifierLabelsMixin:
         return class_weights(self.class_weight, self.tasks_, self._task_labels, codes, local, union)
 
     def _wide_score(self, X, y, sample_weight):
-        """Mean over tasks of the accuracy on each task's labelled entries."""
-        wide = read_wide_targets(y, len(y))
+        """Mean over tasks of the accuracy on each task's labelled entries.
+
+        A DataFrame y is matched to the tasks by column name; a task without a
+        labelled entry of positive weight here is left out of the mean.
+        """
+        y = align_wide_columns(y, self.tasks_)
+        wide = read_wide_targets(y, len(y), allow_empty=True)
         rows, codes = wide.entries()
         weight = entry_weights(sample_weight, len(y), wide, rows, codes)
         predicted = self.predict(X, tasks="all")
@@ -298,9 +312,11 @@ class ClassifierLabelsMixin:
         scores = []
         for t, labels in enumerate(wide.labels):
             mine = codes == t
+            if not weight[mine].sum() > 0:
+                continue  # no labelled entry of this task here (a test fold may hold none)
             answer = np.asarray(predicted[rows[mine], t].tolist())  # the task's own label type
             scores.append(accuracy_score(labels, answer, sample_weight=weight[mine]))
-        return float(np.mean(scores))
+        return float(np.mean(scores)) if scores else float("nan")
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """Mean accuracy on the given rows, each predicted with its own task.

@@ -322,6 +322,25 @@ class WideTargets:
         return np.asarray(out.tolist()) if len(kinds) == 1 and len(out) else out
 
 
+def align_wide_columns(y, tasks, name: str = "y"):
+    """A wide ``y`` with its columns in the order of a fitted model's ``tasks``.
+
+    A DataFrame is matched by column name, so that a reordered frame scores
+    each task against its own answers; an array is read by position.
+    """
+    if not (hasattr(y, "columns") and hasattr(y, "iloc")):
+        return y
+    names, columns = [plain_id(t) for t in tasks], list(y.columns)
+    if columns == names:
+        return y
+    if len(columns) == len(names) and all(name in columns for name in names):
+        return y[names]
+    raise ValueError(
+        f"{name} has columns {columns[:10]}{' ...' if len(columns) > 10 else ''} but the model's tasks "
+        f"are {names[:10]}{' ...' if len(names) > 10 else ''}; give one column per task, named as in fit."
+    )
+
+
 def refuse_ids_beside_wide(y, given: str | None, name: str = "y") -> None:
     """Refuse task ids (``given``: 'tasks=', 'task_column=...', 'groups=' or None) beside
     a wide ``y``, whose columns name the tasks already."""
@@ -684,7 +703,7 @@ class TaskDataMixin:
 
     def _wide_answer(self, columns: list, X=None):
         """Per-task outputs for every row, as ``predict`` returns them (:func:`wide_output`)."""
-        index = X.index if self._wide_form == "frame" and hasattr(X, "index") else None
+        index = X.index if self._wide_form == "frame" and hasattr(X, "iloc") else None  # a DataFrame's
         return wide_output(columns, self.tasks_, self._wide_form == "frame", index)
 
     def _validate_more_data(self, X, y, tasks, **check_params):

@@ -33,6 +33,7 @@ from sklearn.utils.validation import _num_samples
 
 from ._tasks import (
     WideTargets,
+    align_wide_columns,
     entry_weights,
     is_wide,
     plain_id,
@@ -175,6 +176,9 @@ class TaskScorer:
     def _scores_and_sizes(self, estimator, X, y_true, tasks, sample_weight):
         """(task id -> score, entries of each task): what averaging needs."""
         if is_wide(y_true):
+            final = _final_model(estimator)[0]
+            if hasattr(final, "tasks_"):  # a DataFrame's columns are matched to the tasks by name
+                y_true = align_wide_columns(y_true, final.tasks_, "y_true")
             wide = self._wide_truth(X, y_true, tasks)
             responses = self.wide_response(estimator, X, wide.n_tasks)
             scores = self.score_wide(wide, responses, estimator.classes_, sample_weight)

@@ -260,3 +260,43 @@ def test_a_wide_model_in_a_pipeline_searches_and_pickles():
     assert 0 <= search.best_score_ <= 1
     restored = pickle.loads(pickle.dumps(search.best_estimator_))
     np.testing.assert_array_equal(restored.predict(X), search.predict(X))
+
+
+@needs_torch
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_the_backends_read_each_entrys_label_in_every_batch(batch_size):
+    # Row 0 carries two labels, so from row 1 on entry and row indices differ, even in
+    # batches with one entry per row.
+    X = np.random.RandomState(0).randn(8, 3)
+    Y = np.array([[0, 1], [1, np.nan], [0, np.nan], [1, np.nan], [np.nan, 0], [np.nan, 1], [np.nan, 0], [1, 1]])
+    settings = dict(hidden_layer_sizes=(4,), batch_size=batch_size, shuffle=False, max_iter=2, solver="sgd",
+                    random_state=0, dtype="float64", learning_rate_init=0.1)
+    numpy = SharedMLPClassifier(**settings).fit(X, Y)
+    torch = SharedMLPClassifier(**settings, backend="torch", device="cpu").fit(X, Y)
+    assert max_difference(numpy, torch) < 1e-12
+
+
+def test_answers_of_a_frame_fit_for_a_list_of_rows():
+    X, Y = wide_problem()
+    model = SharedMLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    model.fit(X, pd.DataFrame(Y, columns=["a", "b", "c"]))
+    answer = model.predict(X[:3].tolist())
+    assert list(answer.columns) == ["a", "b", "c"] and list(answer.index) == [0, 1, 2]
+
+
+def test_the_score_matches_a_frames_columns_to_the_tasks_by_name():
+    X, Y = wide_problem()
+    frame = pd.DataFrame(Y, columns=["z", "a", "m"])
+    model = SharedMLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.03, max_iter=40, random_state=0)
+    model.fit(X, frame)
+    assert model.score(X, frame[["a", "m", "z"]]) == model.score(X, frame)
+    with pytest.raises(ValueError, match="the model's tasks are"):
+        model.score(X, frame.rename(columns={"z": "q"}))
+    # a task without labels in these rows is left out, as the task scorers do
+    sparse = frame.copy()
+    sparse.loc[60:, "m"] = np.nan
+    part = model.score(X[60:], sparse.iloc[60:])
+    assert part == pytest.approx(np.mean([
+        np.mean(model.predict(X[60:])[c].to_numpy()[sparse[c].iloc[60:].notna()] == sparse[c].iloc[60:].dropna())
+        for c in ("z", "a")
+    ]))
