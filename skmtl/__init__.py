@@ -2,13 +2,14 @@
 
 from ._version import __version__
 from .model_selection import IndependentTaskClassifier, PooledTaskClassifier, compare_with_single_task
-from .nn import SharedMLPClassifier, SharedRNNClassifier
+from .nn import SharedCNNClassifier, SharedMLPClassifier, SharedRNNClassifier
 from .svm import MultiTaskKernelSVC
 
 __all__ = [
     "IndependentTaskClassifier",
     "MultiTaskKernelSVC",
     "PooledTaskClassifier",
+    "SharedCNNClassifier",
     "SharedMLPClassifier",
     "SharedRNNClassifier",
     "compare_with_single_task",

@@ -34,6 +34,7 @@ from skmtl import (
     IndependentTaskClassifier,
     MultiTaskKernelSVC,
     PooledTaskClassifier,
+    SharedCNNClassifier,
     SharedMLPClassifier,
     SharedRNNClassifier,
 )
@@ -118,7 +119,7 @@ class Spec:
 
     name: str
     build: Callable
-    family: str  # 'svc', 'mlp', 'rnn', 'independent', 'pooled'
+    family: str  # 'svc', 'mlp', 'rnn', 'cnn', 'independent', 'pooled'
     layout: str = "rows"  # 'rows': a 2-D table (task_column works); 'seq': 3-D (steps, features)
     needs: str | None = None  # an optional module
 
@@ -147,16 +148,18 @@ def _tiny(cls, **defaults):
 
 MLP = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
 RNN = dict(cell="gru", hidden_size=4, max_iter=3, random_state=0)
+CNN = dict(conv_layers=[(2, (1, 3))], pool_size=None, padding="same", hidden_layer_sizes=(4,), max_iter=3, random_state=0)
 SPECS = [
     Spec("svc", _tiny(MultiTaskKernelSVC, kernel="linear"), "svc"),
     Spec("mlp_numpy", _tiny(SharedMLPClassifier, **MLP), "mlp"),
     Spec("mlp_torch", _tiny(SharedMLPClassifier, **MLP, backend="torch", device="cpu"), "mlp", needs="torch"),
     Spec("rnn_rows", _tiny(SharedRNNClassifier, **RNN, n_timesteps=2), "rnn"),  # rows of 2 steps x 2 features
     Spec("rnn_seq", _tiny(SharedRNNClassifier, **RNN), "rnn", layout="seq"),
+    Spec("cnn_rows", _tiny(SharedCNNClassifier, **CNN), "cnn"),  # rows as 1 x 4 images
     Spec("independent", _tiny(IndependentTaskClassifier, estimator=LogisticRegression()), "independent"),
     Spec("pooled", _tiny(PooledTaskClassifier, estimator=LogisticRegression()), "pooled"),
 ]
-MLPS, NETWORKS = ("mlp",), ("mlp", "rnn")
+MLPS, NETWORKS = ("mlp", "cnn"), ("mlp", "rnn", "cnn")
 BASELINES = ("independent", "pooled")
 
 
@@ -347,9 +350,11 @@ def _X_empty(spec):
 
 
 def _X_one_dim_too_many(spec):
-    """3-D to a table estimator; 4-D to the recurrent one, which takes 3-D sequences."""
+    """3-D to a table estimator; 4-D to the recurrent one, which takes 3-D sequences; 5-D to
+    the convolutional one, which takes 3-D and 4-D images."""
     X, y, tasks = data()
-    fit(spec, X.reshape(N, 2, 2, 1) if spec.family == "rnn" else X.reshape(N, 2, 2), y, tasks, raw=True)
+    shape = {"rnn": (N, 2, 2, 1), "cnn": (N, 2, 2, 1, 1)}.get(spec.family, (N, 2, 2))
+    fit(spec, X.reshape(shape), y, tasks, raw=True)
 
 
 def _X_fewer_features_at_predict(spec):
@@ -531,7 +536,7 @@ CASES = [
     Case("X_string_in_feature", _X_with("a"), all_of(r"\bX\b|column|feature", r"'a'|string|text|numeric")),
     Case("X_1d", _X_1d, all_of(r"\bX\b", r"1D|1-D|one-dimensional|2D|2-D|3D|3-D")),
     Case("X_empty", _X_empty, r"0 sample|empty"),
-    Case("X_one_dim_too_many", _X_one_dim_too_many, r"dim(ension)? [34]\b|[34]-?D"),
+    Case("X_one_dim_too_many", _X_one_dim_too_many, r"dim(ension)?s? [345]\b|[345]-?D|\b5 dimensions"),
     Case("X_fewer_features_at_predict", _X_fewer_features_at_predict, all_of(r"\bX\b", "features")),
     Case("predict_before_fit", _not_fitted, r"not fitted|fit\b"),
     # parameters

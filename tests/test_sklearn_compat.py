@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmtl import MultiTaskKernelSVC, SharedMLPClassifier, SharedRNNClassifier
+from skmtl import MultiTaskKernelSVC, SharedCNNClassifier, SharedMLPClassifier, SharedRNNClassifier
 
 ESTIMATORS = [
     MultiTaskKernelSVC(),
@@ -22,6 +22,11 @@ ESTIMATORS = [
     # probabilities after 200 epochs, on every BLAS kernel, and into 1e-13 after
     # 100: so the strict instance trains 100 epochs.
     SharedRNNClassifier(dtype="float64", max_iter=100),
+    # 2-D rows are 1 x d images (image_shape=None): a 1 x 3 'same' kernel fits any width.
+    SharedCNNClassifier(conv_layers=[(4, (1, 3))], pool_size=None, padding="same", hidden_layer_sizes=(8,)),
+    SharedCNNClassifier(
+        conv_layers=[(4, (1, 3))], pool_size=None, padding="same", hidden_layer_sizes=(8,), dtype="float64"
+    ),
 ]
 if importlib.util.find_spec("torch") is not None:
     # torch sums in another order than NumPy; float64 makes the check strict.
@@ -41,7 +46,7 @@ FLOAT32_SAMPLE_WEIGHT = (
 
 
 def _expected_failures(estimator):
-    if isinstance(estimator, (SharedMLPClassifier, SharedRNNClassifier)):
+    if isinstance(estimator, (SharedMLPClassifier, SharedRNNClassifier, SharedCNNClassifier)):
         if estimator.dtype == "float32":
             return {
                 "check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT,

@@ -2,13 +2,13 @@
 
 The network is a description, written once for both backends: its forward
 pass calls the layer functions of an ``ops`` namespace (the NumPy engine's,
-or torch's: ``linear``, ``mask``, ``recurrent``), so the two backends cannot
-drift apart. Parameters live in one flat list: the trunk's first, then each
+or torch's: ``linear``, ``mask``, ``recurrent``, ``conv2d``, ``max_pool2d``,
+``flatten``), so the two backends cannot drift apart. Parameters live in one flat list: the trunk's first, then each
 task's tower and head in task order. Dense layers store weights as
 ``(fan_in, fan_out)`` and compute ``x @ W + b``, as ``MLPClassifier``'s
 ``coefs_`` do; recurrent layers use PyTorch's layout.
 
-A trunk (:class:`DenseTrunk`, :class:`RecurrentTrunk`) has ``n_outputs``,
+A trunk (:class:`DenseTrunk`, :class:`RecurrentTrunk`, :class:`ConvTrunk`) has ``n_outputs``,
 ``init(rng, dtype)``, ``mask_shapes(n_rows, input_shape)`` (where dropout
 applies) and ``forward(ops, params, x, masks, lengths)``.
 """
@@ -122,6 +122,115 @@ class RecurrentTrunk:
             if layer < self.num_layers - 1:
                 x = ops.mask(sequence, masks[layer]) if len(masks) else sequence
         return final
+
+
+def _pair(value) -> tuple[int, int]:
+    """A kernel or pool size as (height, width): ``3`` is ``(3, 3)``."""
+    return (int(value), int(value)) if np.ndim(value) == 0 else tuple(int(v) for v in value)
+
+
+class ConvTrunk:
+    """The shared trunk of :class:`SharedCNNClassifier`: convolutions, then dense layers.
+
+    Each convolution (stride 1, ``padding`` 'valid' or 'same', ``groups``
+    towers side by side as PyTorch's ``groups``: tower ``g`` reads input
+    channels ``g * C / groups ...`` and has its own ``filters`` filters) is
+    activated, then max-pooled (``pool``, or not at all for None); the last
+    feature maps are flattened in PyTorch's (channel, row, column) order and
+    go through the dense layers. Inputs are ``(n, channels, height, width)``.
+    Convolution parameters have PyTorch's layout ``(out, in / groups, kh,
+    kw)`` and initialisation (``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for
+    weights and biases); dense layers are ``MLPClassifier``'s. Dropout
+    applies after each dense hidden layer.
+    """
+
+    def __init__(self, image_shape, conv_layers, pool, padding, groups, hidden_layer_sizes, activation):
+        self.image_shape = tuple(image_shape)  # (channels, height, width)
+        self.conv_layers = [(int(filters), _pair(kernel)) for filters, kernel in conv_layers]
+        self.pool = None if pool is None else _pair(pool)
+        self.padding = padding
+        self.groups = groups
+        self.activation = activation
+        self.shapes = self._feature_map_shapes()
+        self.sizes = (int(np.prod(self.shapes[-1])), *hidden_layer_sizes)
+
+    def _feature_map_shapes(self):
+        """(channels, height, width) of the input and after each convolution (and its pooling).
+
+        Also sets ``conv_shapes``: each convolution's output before pooling.
+        """
+        shapes, self.conv_shapes = [self.image_shape], []
+        for k, (filters, (kh, kw)) in enumerate(self.conv_layers):
+            channels, height, width = shapes[-1]
+            if channels % self.groups:
+                raise ValueError(
+                    f"conv_groups={self.groups} must divide the {channels} channels entering "
+                    f"convolution {k}; give images with a multiple of {self.groups} channels."
+                )
+            if self.padding == "valid":
+                if height < kh or width < kw:
+                    raise ValueError(
+                        f"The feature maps entering convolution {k} are {height}x{width}, smaller "
+                        f"than its {kh}x{kw} kernel; use smaller kernels, fewer layers or "
+                        "pooling, padding='same', or larger images."
+                    )
+                height, width = height - kh + 1, width - kw + 1
+            self.conv_shapes.append((filters * self.groups, height, width))
+            if self.pool is not None:
+                if height < self.pool[0] or width < self.pool[1]:
+                    raise ValueError(
+                        f"The feature maps after convolution {k} are {height}x{width}, smaller than "
+                        f"pool_size={self.pool}; use pool_size=None or a smaller one, fewer layers, "
+                        "or larger images."
+                    )
+                height, width = height // self.pool[0], width // self.pool[1]
+            shapes.append((filters * self.groups, height, width))
+        return shapes
+
+    @property
+    def n_outputs(self):
+        return self.sizes[-1]
+
+    @property
+    def n_conv_params(self):
+        return 2 * len(self.conv_layers)
+
+    def mask_shapes(self, n_rows, input_shape):
+        """Shapes of the activations dropout applies to: every dense hidden layer."""
+        return [(n_rows, width) for width in self.sizes[1:]]
+
+    def init(self, rng, dtype):
+        params = []
+        for (channels, _, _), (out, _, _), (_, (kh, kw)) in zip(self.shapes, self.shapes[1:], self.conv_layers):
+            fan_in = channels // self.groups * kh * kw
+            bound = 1 / math.sqrt(fan_in)
+            params.append(rng.uniform(-bound, bound, (out, channels // self.groups, kh, kw)).astype(dtype))
+            params.append(rng.uniform(-bound, bound, out).astype(dtype))
+        return params + glorot_dense(rng, self.sizes, self.activation, dtype)
+
+    def forward(self, ops, params, x, masks, lengths=None):
+        for k in range(len(self.conv_layers)):
+            x = ops.conv2d(x, params[2 * k], params[2 * k + 1], self.padding, self.groups, self.activation)
+            if self.pool is not None:
+                x = ops.max_pool2d(x, self.pool)
+        return dense_stack(ops, params[self.n_conv_params :], ops.flatten(x), self.activation, masks)
+
+    def torch_layer_names(self):
+        """The ``torch.nn.Sequential`` layers of this trunk, and the index of each parameterised one.
+
+        Returns (layers, names): ``layers`` lists ('conv', k), ('activation',),
+        ('pool',), ('flatten',), ('linear', k) in order; ``names`` the
+        state-dict names of the parameters in this trunk's order.
+        """
+        layers, names = [], []
+        for k in range(len(self.conv_layers)):
+            names += [f"{len(layers)}.weight", f"{len(layers)}.bias"]
+            layers += [("conv", k), ("activation",)] + ([("pool",)] if self.pool is not None else [])
+        layers.append(("flatten",))
+        for k in range(len(self.sizes) - 1):
+            names += [f"{len(layers)}.weight", f"{len(layers)}.bias"]
+            layers += [("linear", k), ("activation",)]
+        return layers, names
 
 
 class SharedNetwork:

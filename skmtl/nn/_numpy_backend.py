@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _autograd as ag
+from . import _conv as conv
 from ._autograd import Tensor
 from ._backend import Backend, one_sweep
 from ._recurrent import recurrent
@@ -41,6 +42,9 @@ class NumpyOps:
 
     linear = staticmethod(ag.linear)
     mask = staticmethod(ag.mask)
+    conv2d = staticmethod(conv.conv2d)
+    max_pool2d = staticmethod(conv.max_pool2d)
+    flatten = staticmethod(conv.flatten)
     #: Summed (weighted) loss of a head's outputs, by the name the network gives each task.
     LOSSES = {
         "sigmoid_cross_entropy": ag.sigmoid_binary_cross_entropy,

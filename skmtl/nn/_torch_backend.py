@@ -43,6 +43,18 @@ def resolve_device(device):
     return device
 
 
+def _activate(out, activation):
+    import torch
+
+    if activation == "relu":
+        return torch.relu(out)
+    if activation == "tanh":
+        return torch.tanh(out)
+    if activation == "logistic":
+        return torch.sigmoid(out)
+    return out
+
+
 class TorchOps:
     """The layer functions :class:`SharedNetwork` calls, on torch tensors.
 
@@ -72,18 +84,24 @@ class TorchOps:
     def linear(x, weight, bias, activation="identity"):
         import torch
 
-        out = torch.addmm(bias, x, weight)  # one fused kernel, as nn.Linear
-        if activation == "relu":
-            return torch.relu(out)
-        if activation == "tanh":
-            return torch.tanh(out)
-        if activation == "logistic":
-            return torch.sigmoid(out)
-        return out
+        return _activate(torch.addmm(bias, x, weight), activation)  # one fused kernel, as nn.Linear
 
     @staticmethod
     def mask(x, keep):
         return x * keep
+
+    @staticmethod
+    def conv2d(x, weight, bias, padding, groups, activation="identity"):
+        F = import_torch().nn.functional
+        return _activate(F.conv2d(x, weight, bias, padding=padding, groups=groups), activation)
+
+    @staticmethod
+    def max_pool2d(x, pool):
+        return import_torch().nn.functional.max_pool2d(x, pool)
+
+    @staticmethod
+    def flatten(x):
+        return x.flatten(1)
 
     @staticmethod
     def loss(name, logits, target, weight):
@@ -193,7 +211,8 @@ class TorchBackend(Backend):
         spans = batch.spans
         whole = one_sweep(batch, coefficients)
         detached = z if whole else z.detach().requires_grad_()
-        entries = rows if batch.positions is None else self._to_device(batch.entries)
+        # In the wide form entries are not rows, even where each row has one entry in order.
+        entries = rows if batch.entries is batch.rows else self._to_device(batch.entries)
         y, weight = self.y[entries], self.weight[entries]
         sums, total, gathered = [], 0.0, []
         for t, a, b in spans:
