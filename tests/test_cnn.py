@@ -2,6 +2,8 @@
 
 import importlib.util
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -134,3 +136,27 @@ def test_predicting_images_of_another_shape_is_refused(images):
     model = SharedCNNClassifier(**SMALL).fit(X, Y)
     with pytest.raises(ValueError, match=r"images of shape \(9, 7, 1\).*fitted on \(9, 7, 2\)"):
         model.predict(X[..., :1])
+
+
+@needs_torch
+def test_a_torch_trained_model_predicts_where_torch_cannot_be_imported(images, tmp_path):
+    X, Y = images
+    model = SharedCNNClassifier(**SMALL, backend="torch", device="cpu").fit(X, Y)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", model.predict(X))
+    script = f"""
+import importlib.abc, sys
+
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("torch is blocked in this process")
+
+sys.meta_path.insert(0, NoTorch())
+import pickle, numpy as np
+model = pickle.loads(open({str(tmp_path / "model.pkl")!r}, "rb").read())
+np.testing.assert_array_equal(model.predict(np.load({str(tmp_path / "X.npy")!r})), np.load({str(tmp_path / "expected.npy")!r}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
