@@ -66,10 +66,24 @@ class TaskStratifiedKFold(BaseCrossValidator):
        step taking only the rows whose group is still rare;
     3. rows left over form one "rest" stratum.
 
-    The checks above then count labelled rows: each task needs at least
-    ``n_splits`` of them and each of its classes two (a thin class warns),
-    and every test fold must hold labelled rows of every task, an error
-    otherwise (use fewer folds).
+    Missing labels are never a class: the checks above count labelled rows
+    only, so each task needs at least ``n_splits`` labelled rows and each of
+    its classes two labelled rows (a thin class warns). The folds must then
+    keep both promises of the long form: every test fold holds labelled
+    rows of every task, and every training fold holds every class of every
+    task (a task's only rows of a class all in one test fold would leave its
+    training fold with a task of one class, which no estimator fits). The
+    pattern strata do not ensure either: a rare class's few rows, of rare
+    patterns, may be regrouped into one small stratum. Where the pattern
+    split breaks a promise, the rows are split again, stratified this time
+    on their *rarest cell*: the (task, class) pair, among the row's labelled
+    ones, with the fewest labelled rows (ties to the task with fewer labelled
+    rows, then to the first column; rows without any label form one stratum
+    of their own), as in iterative stratification, so that the rows of each
+    rare class are spread over the folds. Where that split breaks a promise
+    too, a ValueError names the fold, the task and the class (use fewer
+    folds, or label more rows of that task or class). Both splits are
+    deterministic (given ``random_state`` when shuffling).
 
     Examples
     --------
@@ -127,20 +141,33 @@ class TaskStratifiedKFold(BaseCrossValidator):
         """
         if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
             raise ValueError(f"n_splits must be an integer of at least 2, got {self.n_splits!r}.")
-        wide = self._wide_targets(X, y, groups) if is_wide(y) else None
-        if wide is None:
-            y = column_or_1d(y, warn=True)
-            strata = task_label_cells(y, self._task_ids(X, groups, len(y)), self.n_splits)
-        else:
-            strata = label_pattern_strata(wide, self.n_splits)
+        if is_wide(y):
+            yield from self._wide_splits(self._wide_targets(X, y, groups))
+            return
+        y = column_or_1d(y, warn=True)
+        yield from self._stratified_splits(task_label_cells(y, self._task_ids(X, groups, len(y)), self.n_splits))
+
+    def _stratified_splits(self, strata) -> list:
         folds = StratifiedKFold(self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
         with warnings.catch_warnings():
             # The cell checks have already warned about small cells, by name.
             warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-            splits = list(folds.split(np.zeros((len(strata), 1)), strata))
-        if wide is not None:
-            _check_every_task_in_every_fold(wide, splits)
-        yield from splits
+            return list(folds.split(np.zeros((len(strata), 1)), strata))
+
+    def _wide_splits(self, wide: WideTargets) -> list:
+        """Split on the label patterns, else on the rarest cells; refuse folds that lose a task or a class."""
+        splits = self._stratified_splits(label_pattern_strata(wide, self.n_splits))
+        problem = wide_fold_problem(wide, splits)
+        if problem is None:
+            return splits
+        strata = rarest_cell_strata(wide)
+        # StratifiedKFold needs one stratum with a row per fold (else the pattern split's problem stands).
+        if np.bincount(strata).max() >= self.n_splits:
+            splits = self._stratified_splits(strata)
+            problem = wide_fold_problem(wide, splits)
+            if problem is None:
+                return splits
+        raise ValueError(problem)
 
     def _task_ids(self, X, groups, n_samples):
         ids = resolve_task_ids(X, self.task_column, groups, n_samples, "groups")
@@ -171,15 +198,7 @@ def label_pattern_strata(wide: WideTargets, n_splits) -> np.ndarray:
     See the Notes of :class:`TaskStratifiedKFold`. Refuses tasks too small
     for the folds, as :func:`task_label_cells`.
     """
-    pattern = np.full(wide.labelled.shape, -1, dtype=np.intp)  # -1: missing, a value of its own
-    labels = []
-    for t, task_labels in enumerate(wide.labels):
-        classes, pattern[wide.labelled[:, t], t] = np.unique(task_labels, return_inverse=True)
-        labels.append(classes)
-    # Each task's own classes: cell (t, c) counts the rows of labels[t][c].
-    counts = np.zeros((wide.n_tasks, max(map(len, labels))), dtype=np.intp)
-    for t, column in enumerate(pattern.T):
-        counts[t, :len(labels[t])] = np.bincount(column[column >= 0], minlength=len(labels[t]))
+    pattern, labels, counts = wide_cells(wide)
     check_cells(wide.tasks, labels, counts, n_splits, "labelled rows")
     # The sparsest tasks first: the coarser strata keep their labels longest.
     pattern = pattern[:, np.argsort(wide.labelled.sum(axis=0), kind="stable")]
@@ -197,6 +216,41 @@ def label_pattern_strata(wide: WideTargets, n_splits) -> np.ndarray:
                 key = np.c_[key, pattern[rare, k] >= 0]
             strata[rare] = strata.max() + 1 + _unique_rows(key)
     return strata
+
+
+def rarest_cell_strata(wide: WideTargets) -> np.ndarray:
+    """The stratum of each row of a wide y: its rarest (task, class) cell (the fallback of the Notes).
+
+    Ties go to the task with the fewest labelled rows, then to the first
+    column; rows without any label share one stratum. Checks nothing: call
+    it on targets :func:`label_pattern_strata` has accepted.
+    """
+    codes, labels, counts = wide_cells(wide)
+    n_classes = counts.shape[1]
+    cell = np.arange(wide.n_tasks) * n_classes + codes  # the (task, class) cell of each entry
+    rank = np.argsort(np.argsort(wide.labelled.sum(axis=0), kind="stable"), kind="stable")
+    # Order the entries of a row by the size of their cell, then the task's rank; missing ones last.
+    size = np.where(codes >= 0, counts.reshape(-1)[np.where(codes >= 0, cell, 0)], len(codes) + 1)
+    rarest = np.argmin(size * wide.n_tasks + rank, axis=1)
+    strata = cell[np.arange(len(codes)), rarest] + 1
+    strata[~wide.labelled.any(axis=1)] = 0
+    return np.unique(strata, return_inverse=True)[1].reshape(-1)
+
+
+def wide_cells(wide: WideTargets) -> tuple[np.ndarray, list, np.ndarray]:
+    """The class code of each entry of a wide y (-1 where missing), each task's classes, and the cell sizes.
+
+    ``counts[t, c]`` is the number of rows of task ``t`` labelled ``labels[t][c]``.
+    """
+    codes = np.full(wide.labelled.shape, -1, dtype=np.intp)
+    labels = []
+    for t, task_labels in enumerate(wide.labels):
+        classes, codes[wide.labelled[:, t], t] = np.unique(task_labels, return_inverse=True)
+        labels.append(classes)
+    counts = np.zeros((wide.n_tasks, max(map(len, labels))), dtype=np.intp)
+    for t, column in enumerate(codes.T):
+        counts[t, :len(labels[t])] = np.bincount(column[column >= 0], minlength=len(labels[t]))
+    return codes, labels, counts
 
 
 def _unique_rows(array: np.ndarray) -> np.ndarray:
@@ -237,13 +291,27 @@ def check_cells(tasks, labels, counts, n_splits, rows: str) -> None:
         )
 
 
-def _check_every_task_in_every_fold(wide: WideTargets, splits) -> None:
-    """Refuse folds where a task has no labelled test row (its score there would be undefined)."""
-    for k, (_, test) in enumerate(splits):
+def wide_fold_problem(wide: WideTargets, splits) -> str | None:
+    """Why the folds fail a wide y, or None: a test fold without labelled rows of a task
+    (its score there would be undefined), or a training fold without a class of a task
+    (a task of one class cannot be fitted)."""
+    codes, labels, counts = wide_cells(wide)
+    for k, (train, test) in enumerate(splits):
         absent = np.flatnonzero(~wide.labelled[test].any(axis=0))
         if len(absent):
-            raise ValueError(
+            return (
                 f"Test fold {k} holds no labelled row of task(s) {show_ids(wide.tasks[absent[:10]])}: "
                 "their labelled rows are too few, or their label patterns too scattered, to "
                 f"reach all {len(splits)} folds; use fewer folds, or label more rows of those tasks."
             )
+        for t, column in enumerate(codes[train].T):
+            lacking = np.flatnonzero(np.bincount(column[column >= 0], minlength=len(labels[t])) == 0)
+            if len(lacking):
+                c = lacking[0]
+                return (
+                    f"Training fold {k} lacks class {show_ids(labels[t][c:c + 1])} of task "
+                    f"{show_ids(wide.tasks[t:t + 1])}: its {counts[t, c]} labelled rows all fall in test "
+                    f"fold {k}, too few, or sharing rows with too many other rare classes, to spread "
+                    f"over the {len(splits)} folds; use fewer folds, or label more rows of that class."
+                )
+    return None
