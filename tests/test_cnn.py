@@ -160,3 +160,18 @@ np.testing.assert_array_equal(model.predict(np.load({str(tmp_path / "X.npy")!r})
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_training_options_of_the_shared_loop_run_on_images(images):
+    X, Y = images
+    Y = Y.astype(float)
+    Y[::5, 1] = np.nan
+    stopped = SharedCNNClassifier(**{**SMALL, "max_iter": 20}, early_stopping=True, gradient_method="pcgrad",
+                                  loss_weighting="gradnorm", dropout=0.1, task_hidden_layer_sizes=(4,)).fit(X, Y)
+    assert len(stopped.validation_scores_) == stopped.n_iter_
+    online = SharedCNNClassifier(**SMALL)
+    online.partial_fit(X[:40], Y[:40], classes=[[0.0, 1.0], [0.0, 1.0]])
+    online.partial_fit(X[40:], Y[40:])
+    assert online.t_ == 80 and online.predict(X).shape == (80, 2)
+    warm = SharedCNNClassifier(**SMALL, warm_start=True).fit(X, Y).fit(X, Y)
+    assert warm.t_ == 2 * 3 * 80
