@@ -275,19 +275,35 @@ def resolve_task_ids(X, task_column, ids, n_samples: int, ids_name: str = "tasks
 # ------------------------------------------------------------ the wide form
 
 
+def _target_shape(y):
+    """``y``'s shape, or None where NumPy cannot make an array of it (ragged lists)."""
+    if y is None or isinstance(y, str):
+        return None
+    try:
+        return y.shape if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
+    except (TypeError, ValueError):  # ragged nested lists: the 1-D checks will speak
+        return None
+
+
 def is_wide(y) -> bool:
     """Whether ``y`` is in wide format: two or more columns, one per task.
 
     A single column is a column vector, read as one label per row with
     scikit-learn's DataConversionWarning, as every classifier reads it.
+    More than two dimensions are refused (:func:`refuse_nd_targets`).
     """
-    if y is None or isinstance(y, str):
-        return False
-    try:
-        shape = y.shape if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
-    except (TypeError, ValueError):  # ragged nested lists: the 1-D checks will speak
-        return False
-    return len(shape) == 2 and shape[1] >= 2
+    shape = _target_shape(y)
+    return shape is not None and len(shape) == 2 and shape[1] >= 2
+
+
+def refuse_nd_targets(y) -> None:
+    """Refuse a ``y`` of more than two dimensions, naming the two forms ``y`` may take."""
+    shape = _target_shape(y)
+    if shape is not None and len(shape) > 2:
+        raise ValueError(
+            f"y has shape {tuple(shape)}; it must be 1-D (one label per row) or 2-D (one column "
+            "per task, the wide form)."
+        )
 
 
 @dataclass
@@ -367,6 +383,12 @@ def read_wide_targets(y, n_samples: int, allow_empty: bool = False) -> WideTarge
     """
     if hasattr(y, "columns") and hasattr(y, "iloc"):
         names = list(y.columns)
+        unnamed = [k for k, name in enumerate(names) if _is_missing(name)]
+        if unnamed:
+            raise ValueError(
+                f"y's column {unnamed[0]} has no name ({names[unnamed[0]]!r}); each column is a task, "
+                "named by its column name: name every column."
+            )
         duplicated = sorted({show_ids([n]) for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(
@@ -588,6 +610,7 @@ class TaskDataMixin:
             return self._split_unchecked(X, tasks, reset=reset, check_params=check_params, y=y)
 
     def _split_unchecked(self, X, tasks, *, reset, check_params, y):
+        refuse_nd_targets(y)
         if is_wide(y):
             return self._split_wide(X, tasks, reset, check_params, y)
         if isinstance(tasks, str) and tasks == ALL_TASKS:

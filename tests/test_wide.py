@@ -300,3 +300,20 @@ def test_the_score_matches_a_frames_columns_to_the_tasks_by_name():
         np.mean(model.predict(X[60:])[c].to_numpy()[sparse[c].iloc[60:].notna()] == sparse[c].iloc[60:].dropna())
         for c in ("z", "a")
     ]))
+
+
+@pytest.mark.parametrize("estimator", [
+    SharedMLPClassifier(max_iter=1),
+    SharedRNNClassifier(max_iter=1),
+])
+def test_a_y_of_three_dimensions_names_both_forms(estimator):
+    X = np.random.RandomState(0).randn(20, 4)
+    X = X.reshape(20, 2, 2) if isinstance(estimator, SharedRNNClassifier) else X
+    with pytest.raises(ValueError, match=r"y has shape \(20, 2, 2\); it must be 1-D .* or 2-D"):
+        estimator.fit(X, np.zeros((20, 2, 2)))
+
+
+def test_an_unnamed_column_of_y_is_refused():
+    X, Y = wide_problem()
+    with pytest.raises(ValueError, match="y's column 1 has no name"):
+        SharedMLPClassifier(max_iter=1).fit(X, pd.DataFrame(Y, columns=["a", None, "c"]))

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from .._memory import check_memory
-from .._tasks import ALL_TASKS, _as_task_ids, is_wide, read_wide_targets, readable_input_errors
+from .._tasks import ALL_TASKS, _as_task_ids, is_wide, read_wide_targets, readable_input_errors, refuse_nd_targets
 from ._base import BaseSharedNetworkClassifier, layer_sizes
 from ._docs import fill_doc
 from ._network import ConvTrunk, _pair
@@ -261,6 +261,7 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
             X = self._rows_as_images(X, first_pass)
         else:
             X, ids = self._check_images(X, tasks, reset=first_pass)
+            refuse_nd_targets(y)
             if is_wide(y):  # one label column per task
                 self._refuse_ids_with_wide(y, tasks)
                 y = read_wide_targets(y, len(X))

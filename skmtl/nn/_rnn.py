@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from .._memory import check_memory
-from .._tasks import ALL_TASKS, _as_task_ids, is_wide, read_wide_targets, readable_input_errors
+from .._tasks import ALL_TASKS, _as_task_ids, is_wide, read_wide_targets, readable_input_errors, refuse_nd_targets
 from ._base import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
@@ -219,6 +219,7 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
             return X, None, y, codes
         X, lengths, ids = self._check_sequences(X, tasks, reset=first_pass)
         self._check_training_memory(X)
+        refuse_nd_targets(y)
         if is_wide(y):  # one label column per task
             self._refuse_ids_with_wide(y, tasks)
             y = read_wide_targets(y, len(lengths))
