@@ -66,9 +66,10 @@ image was seen in training. Line by line:
 * ``model.predict([X_1, X_2])`` returns both heads -> ``predict(X)``
   returns a DataFrame with both tasks' labels, one row per sample.
 
-What differs and is not a parameter: the initial weights (convolutions as
-PyTorch initialises ``nn.Conv2d``, dense layers as ``MLPClassifier``; Keras
-uses Glorot uniform for both) and Adam's epsilon (1e-8 here, 1e-7 in Keras).
+What differs: the initial weights, which are not a parameter (convolutions
+as PyTorch initialises ``nn.Conv2d``, dense layers as ``MLPClassifier``;
+Keras uses Glorot uniform for both), and Adam's epsilon, left at skmtl's
+default 1e-8 here (Keras's is 1e-7; ``epsilon=1e-7`` would match it).
 
 Two baselines, each with the same layers and training, all with Adam,
 batch 32 and the same epochs:
