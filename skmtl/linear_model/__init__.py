@@ -1,0 +1,1 @@
+"""Multi-task linear models, solved in the primal for large numbers of rows."""
