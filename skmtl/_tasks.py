@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import (
     check_array,
+    check_consistent_length,
     check_is_fitted,
     check_X_y,
     column_or_1d,
@@ -712,12 +713,32 @@ class TaskDataMixin:
         multi-task model looks plausible and is wrong.
         """
         check_is_fitted(self)
-        if tasks is None and self._fitted_wide:
-            tasks = ALL_TASKS  # a wide-fitted model answers in its own form
+        if self._answers_every_task(tasks):
+            return self._split(X, ALL_TASKS, reset=False, check_params=check_params)[0], None
         X, _, ids = self._split(X, tasks, reset=False, check_params=check_params)
-        if isinstance(tasks, str) and tasks == ALL_TASKS:
-            return X, None
         return X, self._known_task_codes(ids, X.shape[0])
+
+    def _answers_every_task(self, tasks) -> bool:
+        """Whether a prediction answers every task for every row: ``tasks='all'``, or no
+        task ids for a model fitted on a wide y (it answers in its own form)."""
+        return (tasks is None and self._fitted_wide) or (isinstance(tasks, str) and tasks == ALL_TASKS)
+
+    def _read_targets(self, y, tasks, ids, inputs, first_pass):
+        """(y, task codes) for inputs validated elsewhere (sequences, images): the wide or the
+        long form, with the checks :meth:`_split` makes on a table's targets.
+
+        ``inputs`` are the validated inputs (one per row), ``ids`` their task ids or None.
+        """
+        refuse_nd_targets(y)
+        if is_wide(y):  # one label column per task
+            self._refuse_ids_with_wide(y, tasks)
+            y = read_wide_targets(y, len(inputs))
+        else:
+            self._check_targets(y)
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(inputs, y)
+        targets = self._fit_targets if first_pass else self._more_targets
+        return targets(y, ids, len(inputs))
 
     @property
     def _fitted_wide(self) -> bool:

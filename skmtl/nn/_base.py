@@ -280,9 +280,7 @@ class BaseSharedNetworkClassifier(
     def _encode_fit_labels(self, y, codes, sample_weight, classes):
         """Set the label attributes from the first training labels; return each entry's class within its task."""
         if isinstance(y, WideTargets):
-            local = self._encode_wide_fit_labels(y, codes, sample_weight, classes)
-            self._task_labels = list(self.classes_)
-            return local
+            return self._encode_wide_fit_labels(y, codes, sample_weight, classes)
         if classes is None:
             y = self._encode_labels(y, codes, sample_weight)
         else:  # partial_fit's first call: every task's head covers all classes
@@ -314,6 +312,7 @@ class BaseSharedNetworkClassifier(
         if any(len(c) < 2 for c in self.classes_):
             raise ValueError("classes must hold at least two labels for every task.")
         self.task_classes_ = {plain_id(task): c for task, c in zip(self.tasks_, self.classes_)}
+        self._task_labels = list(self.classes_)
         return self._wide_local_labels(wide, codes)
 
     def _wide_local_labels(self, wide, codes):

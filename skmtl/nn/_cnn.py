@@ -6,10 +6,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._memory import check_memory
-from .._tasks import ALL_TASKS, _as_task_ids, is_wide, read_wide_targets, readable_input_errors, refuse_nd_targets
+from .._tasks import _as_task_ids, readable_input_errors
 from ._base import BaseSharedNetworkClassifier, layer_sizes
 from ._docs import fill_doc
 from ._network import ConvTrunk, _pair
@@ -261,16 +261,7 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
             X = self._rows_as_images(X, first_pass)
         else:
             X, ids = self._check_images(X, tasks, reset=first_pass)
-            refuse_nd_targets(y)
-            if is_wide(y):  # one label column per task
-                self._refuse_ids_with_wide(y, tasks)
-                y = read_wide_targets(y, len(X))
-            else:
-                self._check_targets(y)
-                y = column_or_1d(y, warn=True)
-                check_consistent_length(X, y)
-            targets = self._fit_targets if first_pass else self._more_targets
-            y, codes = targets(y, ids, len(X))
+            y, codes = self._read_targets(y, tasks, ids, X, first_pass)
         self._check_training_memory(X)
         return X, None, y, codes
 
@@ -279,7 +270,7 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
             X, _, codes = super()._prediction_inputs(X, tasks)
             return self._rows_as_images(X, False), None, codes
         check_is_fitted(self)
-        everything = (tasks is None and self._fitted_wide) or (isinstance(tasks, str) and tasks == ALL_TASKS)
+        everything = self._answers_every_task(tasks)
         X, ids = self._check_images(X, None if everything else tasks, reset=False)
         return X, None, None if everything else self._known_task_codes(ids, len(X))
 
