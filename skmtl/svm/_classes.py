@@ -15,11 +15,12 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import check_is_fitted
 
 from .._memory import format_bytes
-from .._labels import ClassifierLabelsMixin, class_weights
-from .._tasks import TaskDataMixin, WideTargets, entry_weights
+from .._labels import ClassifierLabelsMixin
+from .._one_vs_rest import OneVsRestMixin
+from .._tasks import TaskDataMixin
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, per_task_products, task_gram, task_kernel_product, weigh_tasks
 from ._kernels import (
@@ -33,7 +34,7 @@ from ._kernels import (
 )
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
-from ._task_similarity import similarity_from_param, update_similarity
+from ._task_similarity import learn_similarity, similarity_from_param
 
 _PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 MiB
 
@@ -41,8 +42,6 @@ _PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 M
 # Q and its temporaries in NumPy, then cvxpy's canonicalised copies and
 # Clarabel's. Measured 17-20x at n = 500-2000 (peak RSS); 20 errs on the safe side.
 _CVXPY_GRAM_COPIES = 20
-
-_ACCEPT_SPARSE = ("csr", "csc")
 
 
 class _needs_probability:
@@ -80,7 +79,7 @@ class _needs_probability:
         return unbound
 
 
-class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator):
+class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator):
     """Support vector classifier on a multi-task kernel.
 
     The kernel between row ``x`` of task ``s`` and row ``z`` of task ``t`` is
@@ -337,44 +336,11 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
             The fitted estimator.
         """
         X, y, codes = self._validate_fit_data(
-            X, y, tasks, dtype=np.float64, accept_sparse=_ACCEPT_SPARSE
+            X, y, tasks, dtype=np.float64, accept_sparse=self._accept_sparse
         )
         if sp.issparse(X):
             X = X.tocsr()  # rows are what the kernels and the support vectors take
-        if isinstance(y, WideTargets):
-            return self._fit_entries(*self._wide_entries(X, y, sample_weight))
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        y = self._encode_labels(y, codes, sample_weight)
-        # y indexes classes_ already: with every class marked present in every
-        # task, class_weights reads it as it is (and refuses a per-task list).
-        everywhere = np.ones((self.n_tasks_, len(self.classes_)), bool)
-        row_weight = class_weights(
-            self.class_weight, self.tasks_, self._task_labels, codes, y, (self.classes_, everywhere)
-        )
-        return self._fit_entries(X, y, codes, sample_weight, row_weight)
-
-    def _wide_entries(self, X, wide, sample_weight):
-        """The labelled entries of a wide y as long-form training rows.
-
-        Returns the arguments of :meth:`_fit_entries`: each entry's row of
-        ``X``, its label as an index into the union of the tasks' labels (the
-        one-vs-rest subproblems run over it), its task code, its sample weight
-        and its class weight. Entries are in ``wide.entries()`` order, so
-        ``support_`` indexes them.
-        """
-        rows, codes = wide.entries()
-        sample_weight = entry_weights(sample_weight, X.shape[0], wide, rows, codes)
-        local = self._encode_wide_labels(wide, codes, sample_weight)
-        try:
-            classes = self._union_classes()[0]
-        except ValueError:  # the tasks mix text and number labels
-            raise ValueError(
-                f"The tasks (columns of y) mix text and number labels, but {type(self).__name__}'s "
-                "one-vs-rest needs one label set common to all tasks; give every task's labels "
-                "the same type (e.g. all text, y.astype(str))."
-            ) from None
-        y = np.searchsorted(classes, wide.entry_labels(codes)).astype(np.intp)
-        return X[rows], y, codes, sample_weight, self._class_weights(codes, local)
+        return self._fit_entries(*self._training_entries(X, y, codes, sample_weight))
 
     def _fit_entries(self, X, y, codes, sample_weight, row_weight):
         """The long-form fit on validated rows: features, class index into the
@@ -404,8 +370,7 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
 
         upper = self.C * sample_weight * row_weight
         # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
-        positives = [1] if n_classes == 2 else range(n_classes)
-        labels = np.array([np.where(y == k, 1.0, -1.0) for k in positives])
+        labels = self._subproblem_labels(y, n_classes)
 
         if learn:
             omega, alphas, n_iter = self._learn_similarity(K, starts, labels, upper)
@@ -510,31 +475,21 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
 
     def _learn_similarity(self, K, starts, labels, upper):
         """Alternate dual solves and MTRL updates of Omega; return Omega and warm alphas."""
-        omega = np.eye(self.n_tasks_)
-        alphas, n_iter = None, np.zeros(len(labels), dtype=int)
-        self.n_similarity_iter_ = 0
-        for _ in range(self.similarity_max_iter):
-            alphas, _, steps = self._solve(K, starts, omega, labels, upper, alphas)
-            n_iter += steps
-            M = task_gram(K, starts, (alphas * labels).T)
-            new = update_similarity(omega, M, self.similarity_ridge)
-            change = np.linalg.norm(new - omega) / np.linalg.norm(omega)
-            omega = new
-            self.n_similarity_iter_ += 1
-            if self.verbose:
-                print(f"[task_similarity='learn'] update {self.n_similarity_iter_}: "
-                      f"Omega changed by {change:.3g}")
-            if change <= self.similarity_tol:
-                break
-        else:
-            warnings.warn(
-                f"Learning task_similarity did not converge in similarity_max_iter="
-                f"{self.similarity_max_iter} updates (last change {change:.3g} > "
-                f"similarity_tol={self.similarity_tol}); raise similarity_max_iter or "
-                "similarity_ridge.",
-                ConvergenceWarning,
-            )
-        return omega, alphas, n_iter
+        state = {"alphas": None, "n_iter": np.zeros(len(labels), dtype=int)}
+
+        def weight_gram(omega):
+            # Task t's weights are w_t = sum_j a_j y_j Omega[t_j, t] phi(x_j), so
+            # W'W = Omega M Omega with M[r, s] = sum_{j in r, l in s} a_j y_j a_l y_l
+            # k(x_j, x_l) (task_gram), summed over the binary subproblems.
+            state["alphas"], _, steps = self._solve(K, starts, omega, labels, upper, state["alphas"])
+            state["n_iter"] += steps
+            return omega @ task_gram(K, starts, (state["alphas"] * labels).T) @ omega
+
+        omega, self.n_similarity_iter_ = learn_similarity(
+            weight_gram, self.n_tasks_, ridge=self.similarity_ridge,
+            max_iter=self.similarity_max_iter, tol=self.similarity_tol, verbose=self.verbose,
+        )
+        return omega, state["alphas"], state["n_iter"]
 
     def _platt_splits(self, codes, y, n_classes):
         """The internal cross-validation folds of probability=True, stratified by task and label."""
@@ -567,13 +522,6 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
 
     # ------------------------------------------------------------- predict
 
-    def _validate_predict_input(self, X, tasks):
-        """Features (dense, or sparse CSR) and task codes of rows to predict."""
-        X, codes = self._validate_predict_data(
-            X, tasks, dtype=np.float64, accept_sparse=_ACCEPT_SPARSE
-        )
-        return (X.tocsr() if sp.issparse(X) else X), codes
-
     def _decision(self, X, codes):
         """Scores of every binary subproblem, each row seen from its task.
 
@@ -598,92 +546,6 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
             out += self.intercept_[:, view].T if self.bias == "per_task" else self.intercept_
         return scores if codes is None else scores[0]
 
-    def _task_decisions(self, scores, mask):
-        """Each task's decision values (``scores`` from every task) as
-        :meth:`decision_function` gives a task's rows, restricted to the
-        task's labels (``mask``, one row per task) with more than two in all."""
-        if mask.shape[1] == 2:
-            return [task_scores[:, 0] for task_scores in scores]
-        return [task_scores[:, labels] for task_scores, labels in zip(scores, mask)]
-
-    def decision_function(self, X, tasks=None):
-        """Signed distance to the separating surface of each row's task.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to score, with the task column when ``task_column`` is set;
-            dense or sparse (CSR or CSC), whichever ``X`` was in fit.
-        tasks : array-like of shape (n_samples,) or 'all', default=None
-            Task id of each row, when ``task_column`` is None. 'all' (the
-            default for a model fitted on a wide y) scores every row for
-            every task.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes), or list of n_tasks arrays
-            For two classes in all, positive means the larger label. Otherwise
-            one one-vs-rest score per label of the union of the tasks' labels
-            (raw, also for labels a task never had). For every task (a wide
-            fit, or ``tasks='all'``): one array per task, as that task's rows
-            would get, restricted with more than two labels in all to the
-            task's own labels (``n_samples, n_classes_t``, in ``classes_[t]``
-            order for a wide fit).
-        """
-        X, codes = self._validate_predict_input(X, tasks)
-        mask = self._union_classes()[1]
-        scores = self._decision(X, codes)
-        if codes is None:
-            return self._task_decisions(scores, mask)
-        return scores[:, 0] if mask.shape[1] == 2 else scores
-
-    def predict(self, X, tasks=None):
-        """Predict the class of each row with its own task's classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to classify, with the task column when ``task_column`` is set;
-            dense or sparse (CSR or CSC), whichever ``X`` was in fit.
-        tasks : array-like of shape (n_samples,) or 'all', default=None
-            Task id of each row, when ``task_column`` is None. 'all' (the
-            default for a model fitted on a wide y) predicts every row for
-            every task.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
-            Labels, each among the labels of its row's task. For every task
-            (a wide fit, or ``tasks='all'``): one column per task, in
-            ``tasks_`` order, of that task's own labels (a DataFrame with the
-            task ids as columns when fitted on one).
-        """
-        raw = X
-        X, codes = self._validate_predict_input(X, tasks)
-        classes, mask = self._union_classes()
-        scores = self._decision(X, codes)
-        if codes is None:
-            columns = [
-                labels[(d > 0).astype(int)] if d.ndim == 1 else labels[np.argmax(d, axis=1)]
-                for labels, d in zip(self._task_labels, self._task_decisions(scores, mask))
-            ]
-            return self._wide_answer(columns, raw)
-        if len(classes) == 2:
-            return classes[(scores[:, 0] > 0).astype(int)]
-        scores[~mask[codes]] = -np.inf
-        return classes[np.argmax(scores, axis=1)]
-
-    def _calibrated(self, scores, mask):
-        """Platt probabilities over the union of labels from decision ``scores``;
-        ``mask`` marks each row's task's labels, over which they are normalised."""
-        positive = apply_sigmoid(scores, self.probA_, self.probB_)
-        if mask.shape[1] == 2:
-            return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
-        positive = np.where(mask, positive, 0.0)
-        total = positive.sum(axis=1, keepdims=True)
-        uniform = mask / mask.sum(axis=1, keepdims=True)
-        return np.where(total > 0, positive / np.where(total > 0, total, 1.0), uniform)
-
     @_needs_probability
     def predict_proba(self, X, tasks=None):
         """Class probabilities from Platt scaling (needs ``probability=True``).
@@ -707,22 +569,16 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
             array per task, columns following that task's labels
             (``task_classes_``).
         """
-        X, codes = self._validate_predict_input(X, tasks)
+        check_is_fitted(self)
         if not hasattr(self, "probA_"):
             raise NotFittedError(
                 f"This {type(self).__name__} was fitted with probability=False, so it has no "
                 "probability calibration; refit with probability=True, or use "
                 "decision_function for uncalibrated scores."
             )
-        mask = self._union_classes()[1]
-        scores = self._decision(X, codes)
-        if codes is not None:
-            return self._calibrated(scores, mask[codes])
-        # Each task's rows as the long form scores them, then the task's columns.
-        return [
-            self._calibrated(task_scores, np.broadcast_to(labels, (len(task_scores), len(labels))))[:, labels]
-            for task_scores, labels in zip(scores, mask)
-        ]
+        return self._probabilities(
+            X, tasks, lambda scores: apply_sigmoid(scores, self.probA_, self.probB_)
+        )
 
     @_needs_probability
     def predict_log_proba(self, X, tasks=None):
@@ -742,14 +598,7 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         log_proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
             As :meth:`predict_proba`, in logs.
         """
-        proba = self.predict_proba(X, tasks=tasks)
-        with np.errstate(divide="ignore"):
-            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # CSR / CSC, as SVC
-        return tags
+        return self._log(self.predict_proba(X, tasks=tasks))
 
     def _single_task_counterpart(self):
         """The single-task model this one generalises: an SVC with the same settings.
@@ -760,17 +609,7 @@ class MultiTaskKernelSVC(ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, 
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import SVC
 
-        per_task = isinstance(self.class_weight, (list, tuple)) or (
-            isinstance(self.class_weight, dict)
-            and not all(isinstance(v, Real) for v in self.class_weight.values())
-        )
-        if per_task:  # SVC would refuse it with a message about a model the user never made
-            raise ValueError(
-                "class_weight gives the tasks their own class weights, which the default "
-                "baselines (one SVC, cloned for every task) cannot take; pass "
-                "baseline_estimator=, e.g. SVC(class_weight='balanced')."
-            )
-        class_weight = "balanced" if self.class_weight == "balanced_per_task" else self.class_weight
+        class_weight = self._single_task_class_weight("SVC(class_weight='balanced')")
         svc = SVC(
             C=self.C,
             kernel=self.kernel,

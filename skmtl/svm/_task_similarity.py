@@ -9,9 +9,11 @@ Yeung 2010): with task weight vectors ``W`` in the kernel's feature space,
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._tasks import show_ids
 
@@ -100,13 +102,9 @@ def psd_sqrt(S: np.ndarray) -> np.ndarray:
     return root @ eigenvectors.T
 
 
-def update_similarity(omega: np.ndarray, task_gram: np.ndarray, ridge: float) -> np.ndarray:
-    """One MTRL step: Omega from the current task weights' Gram ``W'W``.
+def similarity_from_weights(weight_gram: np.ndarray, ridge: float) -> np.ndarray:
+    """The MTRL update: Omega from the Gram ``W'W`` of the task weight vectors.
 
-    With the multi-task kernel, task ``t``'s weight vector is
-    ``w_t = sum_j a_j y_j Omega[t_j, t] phi(x_j)``, so ``W'W = Omega M Omega``
-    where ``M[r, s] = sum_{j in r, l in s} a_j y_j a_l y_l k(x_j, x_l)``
-    (``task_gram``, summed over the binary subproblems). The update is
     ``(W'W)^(1/2)`` normalised to unit trace, mixed with ``ridge`` of the
     identity so Omega stays well conditioned, and scaled to trace T so that
     its diagonal is about 1 and ``C`` means what it means for ``rho``.
@@ -116,14 +114,50 @@ def update_similarity(omega: np.ndarray, task_gram: np.ndarray, ridge: float) ->
     Two tasks whose weights point the same way come out highly similar:
 
     >>> import numpy as np
-    >>> update_similarity(np.eye(2), np.ones((2, 2)), ridge=0.0)
+    >>> similarity_from_weights(np.ones((2, 2)), ridge=0.0)
     array([[1., 1.],
            [1., 1.]])
     """
-    n_tasks = len(omega)
-    root = psd_sqrt(omega @ task_gram @ omega)
+    n_tasks = len(weight_gram)
+    root = psd_sqrt(weight_gram)
     trace = np.trace(root)
     if not np.isfinite(trace) or trace <= 0:
-        # No support vectors anywhere: nothing says how tasks relate.
+        # All weights zero (no support vectors anywhere): nothing says how tasks relate.
         return np.eye(n_tasks)
     return n_tasks * ((1.0 - ridge) * root / trace + ridge * np.eye(n_tasks) / n_tasks)
+
+
+def learn_similarity(weight_gram, n_tasks: int, *, ridge: float, max_iter: int, tol: float,
+                     verbose: int = 0) -> tuple[np.ndarray, int]:
+    """Alternate a model fit with the MTRL update of Omega, from independent tasks.
+
+    The one Omega-learning loop of every relationship-learning estimator:
+    ``weight_gram(omega)`` fits the model with the task similarity ``omega``
+    and returns the Gram ``W'W`` of its task weights (summed over binary
+    subproblems); the next Omega is :func:`similarity_from_weights` of it.
+    Stops when Omega changes by at most ``tol`` (relative Frobenius norm),
+    or warns after ``max_iter`` updates.
+
+    Returns
+    -------
+    omega : ndarray of shape (n_tasks, n_tasks)
+        The last Omega.
+    n_updates : int
+        Updates made.
+    """
+    omega = np.eye(n_tasks)
+    for n_updates in range(1, max_iter + 1):
+        new = similarity_from_weights(weight_gram(omega), ridge)
+        change = np.linalg.norm(new - omega) / np.linalg.norm(omega)
+        omega = new
+        if verbose:
+            print(f"[task_similarity='learn'] update {n_updates}: Omega changed by {change:.3g}")
+        if change <= tol:
+            return omega, n_updates
+    warnings.warn(
+        f"Learning task_similarity did not converge in similarity_max_iter={max_iter} "
+        f"updates (last change {change:.3g} > similarity_tol={tol}); raise "
+        "similarity_max_iter or similarity_ridge.",
+        ConvergenceWarning,
+    )
+    return omega, max_iter
