@@ -1,12 +1,21 @@
-"""The ``skmtl`` command, run as a user runs it: in a subprocess."""
+"""The ``skmtl`` command, run as a user runs it (in a subprocess), and in this
+process where a test changes a setting (the progress rate, the file size from
+which reading is reported, the reader)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import skmtl._cli as cli  # the module: `skmtl` below is the command
+import skmtl.model_selection as model_selection
+from skmtl._cli import main, read_csv
+from skmtl._progress import StatusLine
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "schools.csv"
 
@@ -147,3 +156,140 @@ def test_bad_options_are_one_line_too(args, message):
     assert done.returncode != 0 and "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+# Progress ------------------------------------------------------------------
+
+
+def test_the_bar_moves_with_each_epoch_of_the_network(capsys, monkeypatch):
+    monkeypatch.setattr(StatusLine, "LOG_INTERVAL", 0.0)  # every update a line: the run takes a second
+    status = main(["compare", str(EXAMPLE), "--task-column", "school", "--target", "passed", "--cv", "2",
+                   "--model", "mlp", "--hidden-layer-sizes", "4"])
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 0
+    bars = [line for line in lines if line.startswith("cross-validating [")]
+    first_fit = [line for line in bars if re.search(r" 0\.\d+/6 ", line)]
+    # 200 epochs (the default max_iter) of the first fit: a line each, in hundredths of the fit.
+    assert len(first_fit) >= 100
+    assert {re.search(r" (0\.\d+)/6 ", line)[1] for line in first_fit} >= {"0.1", "0.5", "0.9"}
+    assert all(re.search(r"\d s, about \d+ s left$", line) for line in first_fit)
+    assert "\r" not in "".join(lines) and bars[-1].startswith("cross-validating [" + "#" * 30 + "] 6/6")
+
+
+def _reading_lines(err):
+    return [line for line in err.splitlines() if line.startswith(("reading ", "read "))]
+
+
+def test_a_big_file_is_reported_as_it_is_read(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "READ_REPORT_BYTES", 0)  # every file is big
+    options = ["--task-column", "school", "--target", "passed", "--cv", "2", "--kernel", "linear",
+               "--task-similarity", "0.5"]
+    assert main(["compare", str(EXAMPLE), *options]) == 0
+    reading, read = _reading_lines(capsys.readouterr().err)
+    assert re.fullmatch(rf"reading {re.escape(str(EXAMPLE))} \(\d\.\d KiB\) \.\.\.", reading)
+    assert re.fullmatch(r"read 144 rows x 3 features, 4 tasks in \d\.\d s", read)
+    assert main(["compare", str(EXAMPLE), *options, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "rows, error, words",
+    [
+        (_rows(label=lambda i: 1), "the target 'label' has a single class", ["reading"]),  # while reading
+        (_rows() + "s9,1,2,0\ns9,2,2,1\ns9,3,2,0\n", "have fewer rows (3) than the 5 folds", ["reading", "read"]),
+    ],
+)
+def test_an_error_is_the_last_line_after_the_reading_lines(tmp_path, capsys, monkeypatch, rows, error, words):
+    monkeypatch.setattr(cli, "READ_REPORT_BYTES", 0)
+    path = _write(tmp_path, GOOD_HEADER + rows)
+    assert main(["compare", str(path), "--task-column", "site", "--target", "label"]) == 1
+    *reading, last = capsys.readouterr().err.splitlines()
+    assert [line.split()[0] for line in reading] == words
+    assert last.startswith("skmtl compare: error: ") and error in last
+
+
+def test_a_small_file_is_read_without_a_word(capsys, monkeypatch):
+    def stop(*args, **kwargs):
+        raise RuntimeError("the cross-validation started")
+
+    monkeypatch.setattr(model_selection, "compare_with_single_task", stop)
+    main(["compare", str(EXAMPLE), "--task-column", "school", "--target", "passed"])
+    assert _reading_lines(capsys.readouterr().err) == []  # 4 KiB, far below READ_REPORT_BYTES
+
+
+# Reading with pandas -------------------------------------------------------
+
+
+CSV_CASES = {
+    "plain": "site,label,f0,f1\na,0,1.5,2\nb,1,-3e2,4\na,1,.5,5\nb,0,7,8\n",
+    "padded cells and quoted numbers": "site,label,f0,f1\n a ,0, 1.5 ,\"2\"\nb, 1 ,3,4\na,1,5,6\nb,0,7,8\n",
+    "blank lines and a row of empty cells": "\n\nsite,label,f0,f1\na,0,1,2\n\n,,,\nb,1,3,4\na,1,5,6\nb,0,7,8\n",
+    "a short row": "site,f0,f1,label\na,1,2,0\nb,3,4\n",
+    "a short row in the wide form": "f0,f1,t1,t2\n1,2,0,1\n3,4,1\n5,6,,0\n7,8,1,0\n",
+    "missing labels in the wide form": "t1,t2,f0,f1\n0,1,1,2\n1,,3,4\n,0,5,6\n1,0,7,8\n",
+    "missing labels in the last column": "f0,t1,f1,t2\n1,0,2,1\n3,1,4,\n5,,6,0\n7,1,8,0\n",
+    "a long first row": "site,label,f0,f1\na,0,1,2,9\nb,1,3,4\n",
+    "a long later row": "site,label,f0,f1\na,0,1,2\nb,1,3,4,9\n",
+    "True as a feature": "site,label,f0,f1\na,0,True,2\nb,1,False,4\na,1,True,5\nb,0,True,8\n",
+    "NA as a feature": "site,label,f0,f1\na,0,NA,2\nb,1,3,4\n",
+    "NA as a label and a task": "site,label,f0,f1\nNA,NA,1,2\nb,1,3,4\nNA,1,5,6\nb,NA,7,8\n",
+    "a non-finite feature": "site,label,f0,f1\na,0,1,2\nb,1,1e400,4\n",
+    "an empty task": "site,label,f0,f1\na,0,1,2\n,1,3,4\n",
+    "numbers Python reads and pandas does not": "site,label,f0,f1\na,0,1_000,2\nb,1,3,4\na,1,5,6\nb,0,7,8\n",
+    "integer-looking labels and ids": "site,label,f0,f1\n01,1.0,1,2\n1,0.0,3,4\n01,0.0,5,6\n1,1.0,7,8\n",
+    "a regression target": "site,label,f0,f1\na,0.5,1,2\nb,1.25,3,4\n",
+}
+
+
+def _read_both_ways(path, task_column, target, monkeypatch):
+    """read_csv's answer (or error) with pandas, and with the csv module alone."""
+    answers = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(cli, "_read_rows_fast", lambda *args: None)
+        try:
+            answers.append(read_csv(path, task_column, target))
+        except ValueError as error:
+            answers.append(str(error))
+    return answers
+
+
+@pytest.mark.parametrize("case", CSV_CASES)
+def test_pandas_reads_every_file_as_the_csv_module_does(tmp_path, monkeypatch, case):
+    pytest.importorskip("pandas")
+    text = CSV_CASES[case]
+    wide = "t1" in text
+    path = _write(tmp_path, text)
+    fast, exact = _read_both_ways(path, None if wide else "site", ["t1", "t2"] if wide else "label", monkeypatch)
+    if isinstance(exact, str):
+        assert fast == exact
+        return
+    for got, expected in zip(fast, exact):
+        if isinstance(expected, np.ndarray):
+            assert got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
+            assert [type(v) for v in got.ravel()] == [type(v) for v in expected.ravel()]
+        else:
+            assert got == expected
+
+
+def test_pandas_reads_a_clean_file(tmp_path, monkeypatch):
+    pytest.importorskip("pandas")
+    calls = []
+    fast = cli._read_rows_fast
+    monkeypatch.setattr(cli, "_read_rows_fast", lambda *args: calls.append(fast(*args)) or calls[-1])
+    X, y, tasks, features = read_csv(_write(tmp_path, CSV_CASES["padded cells and quoted numbers"]), "site", "label")
+    assert calls[0] is not None  # not handed to the csv module
+    np.testing.assert_array_equal(X, [[1.5, 2], [3, 4], [5, 6], [7, 8]])
+    assert y.tolist() == [0, 1, 1, 0] and tasks.tolist() == ["a", "b", "a", "b"] and features == ["f0", "f1"]
+
+
+# The dask cluster ------------------------------------------------------------
+
+
+def test_scheduler_without_dask_says_how_to_install_it(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    status = main(["compare", str(EXAMPLE), "--task-column", "school", "--target", "passed",
+                   "--scheduler", "tcp://127.0.0.1:8786"])
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 1 and lines == ["skmtl compare: error: --scheduler needs dask: pip install 'skmtl[dask]'"]

@@ -197,15 +197,3 @@ def test_result_is_a_plain_record():
     assert text.splitlines()[6].count("*") == 2
 
 
-def test_the_progress_bar_estimates_the_time_left():
-    import io
-
-    from skmtl._progress import ProgressBar
-
-    out = io.StringIO()
-    with ProgressBar(4, "fits", stream=out, width=4) as bar:
-        bar.advance()
-        assert out.getvalue().rsplit("\r", 1)[-1].rstrip().endswith("left")  # 1 of 4 done: an estimate
-        bar.advance(3)
-    last = out.getvalue().rsplit("\r", 1)[-1]
-    assert "left" not in last and last.startswith("fits [####] 4/4")  # done: no estimate, padded over it

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
+from .._progress import tick
 from ._weighting import combine
 
 
@@ -287,6 +288,7 @@ def train(data, network, backend, weighting, task_weights, config, rng, history,
                     history.initial_loss = objective
 
             history.n_iter += 1
+            tick(history.n_iter / config.max_iter)  # early stopping may end the fit sooner
             history.t += n_samples
             history.loss = epoch.loss / n_entries
             history.loss_curve.append(history.loss)

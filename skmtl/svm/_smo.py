@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._progress import log_progress, tick
 from ._dual import DualProblem, DualSolution, intercepts, violating_sets
 
 TAU = 1e-12  # libsvm's floor on the curvature of a pair
+TICK_STEPS = 64  # steps between two progress reports: each step is O(n), a report O(1)
 
 
 def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
@@ -81,6 +83,9 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
             break
         if n_iter >= limit:
             break
+        if n_iter % TICK_STEPS == 0:  # progress: how far the gap has come down to tol
+            first_gap = gap if n_iter == 0 else first_gap
+            tick(log_progress(first_gap, gap, tol))
         # Second-order choice of j: the largest decrease (F_i - F_t)^2 / curvature.
         row_i = K[i] * omega_rows[task[i]]
         gain = up_F[i] - low_F[a:b]
