@@ -25,7 +25,7 @@ from skmtl import MultiTaskKernelSVC
 from skmtl.datasets import make_multitask_classification
 from skmtl.svm._cvxpy import solve_cvxpy
 from skmtl.svm._dual import DualProblem
-from skmtl.svm._task_similarity import similarity_from_rho
+from skmtl._similarity import similarity_from_rho
 
 N_TASKS, N_FEATURES, GAMMA, C, RHO = 10, 10, 0.1, 1.0, 0.5
 

@@ -11,7 +11,7 @@ from sklearn.svm import LinearSVC
 
 from skmtl.linear_model._cvxpy_primal import solve_primal_cvxpy
 from skmtl.linear_model._primal import factor_similarity, primal_objective, solve_primal
-from skmtl.svm._task_similarity import similarity_from_rho
+from skmtl._similarity import similarity_from_rho
 
 LOSSES = ["squared_hinge", "logistic", "hinge"]
 BIASES = ["shared", "per_task", None]

@@ -18,6 +18,7 @@ from skmtl import (
 
 ESTIMATORS = [
     MultiTaskKernelSVC(),
+    MultiTaskKernelSVC(n_components=10, random_state=0),
     # The linear models pass every check, sample-weight equivalence (decision
     # values to 1e-7) included, once the solver's tol asks for that accuracy;
     # at the default tol=1e-4 they agree to about 1e-5, as LinearSVC, whose

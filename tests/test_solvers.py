@@ -7,7 +7,7 @@ from skmtl.svm._cvxpy import solve_cvxpy
 from skmtl.svm._dual import DualProblem, kkt_gaps, task_kernel_product
 from skmtl.svm._kernels import input_kernel
 from skmtl.svm._smo import solve_smo
-from skmtl.svm._task_similarity import similarity_from_rho
+from skmtl._similarity import similarity_from_rho
 
 
 def random_problem(seed, per_task_bias, n=150, n_tasks=3, kernel="rbf"):

@@ -213,7 +213,7 @@ def test_gram_matrix_too_large_for_memory_is_refused(monkeypatch):
     with pytest.raises(
         MemoryError,
         match=r"training Gram matrix \(80 x 80 float64 = 50.0 KiB\) would need 50.0 KiB, but "
-              r"only 9.8 KiB of memory is available \(a test's limit\)\. Fit on fewer rows",
+              r"only 9.8 KiB of memory is available \(a test's limit\)\. Pass n_components=500",
     ):
         MultiTaskKernelSVC().fit(X, y, tasks=tasks)
 

@@ -4,7 +4,7 @@ Each binary subproblem is solved in the primal by :func:`solve_primal` on the
 factor ``L`` of the task similarity; task ``t``'s weights are
 ``w_t = V L[t]'``. With ``task_similarity='learn'``, the fits alternate with
 the MTRL update of Omega shared with the kernel estimator
-(:func:`~skmtl.svm._task_similarity.learn_similarity`): in the primal the
+(:func:`~skmtl._similarity.learn_similarity`): in the primal the
 task weights are at hand, so ``W'W`` is read off them.
 """
 
@@ -20,8 +20,9 @@ from sklearn.utils import check_random_state
 from .._labels import ClassifierLabelsMixin
 from .._memory import check_memory
 from .._one_vs_rest import OneVsRestMixin
+from .._progress import progress_part
 from .._tasks import TaskDataMixin
-from ..svm._task_similarity import learn_similarity, similarity_from_param
+from .._similarity import learn_similarity, similarity_from_param
 from ._primal import factor_similarity, solve_primal
 
 # Live during a solve besides X and its task-sorted copy: TRON's vectors of
@@ -61,7 +62,7 @@ def fit_one_vs_rest(X, labels, codes, C_rows, n_tasks, task_similarity, *, loss,
     loss, bias, tol, max_iter :
         As :func:`~skmtl.linear_model._primal.solve_primal`.
     similarity_ridge, similarity_max_iter, similarity_tol :
-        As :func:`~skmtl.svm._task_similarity.learn_similarity`.
+        As :func:`~skmtl._similarity.learn_similarity`.
     random_state : int, RandomState or None
         The order of coordinate descent ('hinge').
     verbose : int
@@ -78,10 +79,11 @@ def fit_one_vs_rest(X, labels, codes, C_rows, n_tasks, task_similarity, *, loss,
         coef = np.empty((len(labels), n_tasks, X.shape[1]))
         intercept = np.empty((len(labels), n_tasks))
         for k, y_k in enumerate(labels):
-            V, intercept[k], steps = solve_primal(
-                X, y_k, codes, L, C_rows, loss=loss, bias=bias, tol=tol, max_iter=max_iter,
-                random_state=rng, verbose=verbose,
-            )
+            with progress_part(k, len(labels)):
+                V, intercept[k], steps = solve_primal(
+                    X, y_k, codes, L, C_rows, loss=loss, bias=bias, tol=tol, max_iter=max_iter,
+                    random_state=rng, verbose=verbose,
+                )
             coef[k] = L @ V.T  # row t: w_t = V L[t]'
             n_iter[k] += steps
         return coef, intercept
@@ -98,6 +100,31 @@ def fit_one_vs_rest(X, labels, codes, C_rows, n_tasks, task_similarity, *, loss,
         )
     coef, intercept = solve(task_similarity)
     return LinearFit(coef, intercept, task_similarity, n_iter, n_updates)
+
+
+def linear_decision(X, codes, coef, intercept) -> np.ndarray:
+    """Scores of every binary subproblem of per-task linear models.
+
+    ``coef`` of shape (n_subproblems, n_tasks, n_features) and ``intercept``
+    of shape (n_subproblems, n_tasks). Each row is seen from its task
+    (shape (n_samples, n_subproblems)), or with ``codes`` None from every
+    task (shape (n_tasks, n_samples, n_subproblems)).
+    """
+    n_tasks = coef.shape[1]
+
+    def scores_of(X, t):
+        return np.asarray(X @ coef[:, t].T) + intercept[:, t]
+
+    if codes is None:
+        return np.stack([scores_of(X, t) for t in range(n_tasks)])
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(n_tasks + 1))
+    scores = np.empty((X.shape[0], coef.shape[0]))
+    for t in range(n_tasks):
+        rows = order[starts[t]:starts[t + 1]]
+        if len(rows):
+            scores[rows] = scores_of(X[rows], t)
+    return scores
 
 
 def check_linear_memory(X, estimator: str) -> None:
@@ -171,22 +198,7 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
         return self
 
     def _decision(self, X, codes):
-        """Scores of every binary subproblem, each row seen from its task
-        (shape (n_samples, n_subproblems)), or with ``codes`` None from every
-        task (shape (n_tasks, n_samples, n_subproblems))."""
-        if codes is None:
-            return np.stack([self._task_scores(X, t) for t in range(self.n_tasks_)])
-        order = np.argsort(codes, kind="stable")
-        starts = np.searchsorted(codes[order], np.arange(self.n_tasks_ + 1))
-        scores = np.empty((X.shape[0], self.coef_.shape[0]))
-        for t in range(self.n_tasks_):
-            rows = order[starts[t]:starts[t + 1]]
-            if len(rows):
-                scores[rows] = self._task_scores(X[rows], t)
-        return scores
-
-    def _task_scores(self, X, t):
-        return np.asarray(X @ self.coef_[:, t].T) + self.intercept_[:, t]
+        return linear_decision(X, codes, self.coef_, self.intercept_)
 
     def _single_task_counterpart(self):
         """The single-task model this one generalises: itself with one task.

@@ -51,8 +51,15 @@ from scipy.linalg.blas import daxpy
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from .._progress import log_progress, tick
 
 LOSSES = ("squared_hinge", "logistic", "hinge")
+
+# With a bias, dual coordinate descent moves the bias's proximal centre once
+# the dual gap is below this fraction of the bias's last step.
+_PROXIMAL_ACCURACY = 0.3
 BIASES = ("shared", "per_task", None)
 
 
@@ -194,10 +201,14 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
         n_groups = n_tasks
     rows = _TaskRows(X, starts, squares=loss != "hinge")
     if loss == "hinge":
-        V, group_bias, n_iter, converged = _dual_cd(
-            rows, X, y, codes, L, C_rows, group_of_task, n_groups,
-            tol, max_iter, check_random_state(random_state), verbose,
-        )
+        # Coordinate descent's products are small blocks, for which BLAS
+        # threads only add synchronisation: on a busy 2-core machine two
+        # OpenBLAS threads made it 15 times slower than one.
+        with threadpool_limits(1, user_api="blas"):
+            V, group_bias, n_iter, converged = _dual_cd(
+                rows, X, y, codes, L, C_rows, group_of_task, n_groups,
+                tol, max_iter, check_random_state(random_state), verbose,
+            )
     else:
         problem = _SmoothProblem(rows, y, C_rows, L, loss, group_of_task, n_groups)
         w, n_iter, converged = _tron(problem, tol, max_iter, verbose)
@@ -411,6 +422,7 @@ def _tron(problem, tol, max_iter, verbose):
             g, diagonal = problem.grad(w)
             M = (1.0 - alpha_pcg) + alpha_pcg * diagonal
             gnorm = np.linalg.norm(g)
+            tick(log_progress(gnorm0, gnorm, tol * gnorm0))
             if gnorm <= tol * gnorm0:
                 converged = True
                 break
@@ -586,16 +598,22 @@ def _dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rn
         if verbose:
             print(f"[dual CD] epoch {n_epochs}: gap {PGmax_new - PGmin_new:.3g} "
                   f"active {len(active)}/{len(every)}")
-        if PGmax_new - PGmin_new <= tol:
-            if len(active) == len(every):
-                shift = B * beta[:n_groups]
-                if not n_groups or np.max(np.abs(shift)) <= tol:
-                    converged = True
-                    break
-                centre += B * beta
-                if verbose:
-                    print(f"[dual CD] bias centre moved by {np.max(np.abs(shift)):.3g}")
-            active = every
+        gap = PGmax_new - PGmin_new
+        shift = float(np.max(np.abs(B * beta[:n_groups]))) if n_groups else 0.0
+        first_gap = gap if n_epochs == 1 else first_gap
+        tick(log_progress(first_gap, max(gap, shift), tol))
+        if gap <= tol and shift <= tol and len(active) == len(every):
+            converged = True
+            break
+        # Inexact proximal point: each subproblem is solved only as accurately
+        # as the bias is still moving (a fraction of its last step), not to
+        # tol. On small hard problems this took 5-15 times fewer epochs.
+        if n_groups and gap <= max(tol, _PROXIMAL_ACCURACY * shift):
+            centre += B * beta
+            if verbose:
+                print(f"[dual CD] bias centre moved by {shift:.3g}")
+        if gap <= max(tol, _PROXIMAL_ACCURACY * shift):
+            active = every  # check again over every row, the set-aside ones too
             PGmax_old, PGmin_old = np.inf, -np.inf
             continue
         PGmax_old = PGmax_new if PGmax_new > 0 else np.inf

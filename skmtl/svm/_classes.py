@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._memory import format_bytes
+from .._memory import check_memory, format_bytes
 from .._labels import ClassifierLabelsMixin
 from .._one_vs_rest import OneVsRestMixin
 from .._tasks import TaskDataMixin
@@ -32,9 +32,15 @@ from ._kernels import (
     input_kernel,
     resolve_gamma,
 )
+from ..linear_model._base import _ROW_VECTORS, fit_one_vs_rest, linear_decision
+from ._nystroem import nystroem_features, nystroem_projection
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
-from ._task_similarity import learn_similarity, similarity_from_param
+from .._similarity import learn_similarity, similarity_from_param
+
+# What each route of fit sets, so that a refit by the other route drops it.
+_EXACT_ATTRIBUTES = ("support_", "support_vectors_", "dual_coef_", "_support_starts")
+_NYSTROEM_ATTRIBUTES = ("components_", "component_indices_", "normalization_", "coef_")
 
 _PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 MiB
 
@@ -144,6 +150,15 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         formulation (about 50x slower, see benchmarks/README.md; it also needs
         about 20 times the Gram matrix's memory and a positive semi-definite
         kernel).
+    n_components : int or None, default=None
+        None solves the exact problem on the n x n Gram matrix. An integer m
+        approximates the input kernel with m Nyström landmarks (training rows
+        drawn with ``random_state``) and fits the same multi-task model, the
+        hinge loss and every other parameter unchanged, on the m-dimensional
+        features with the primal solver of :class:`~skmtl.MultiTaskLinearSVC`
+        (dual coordinate descent): memory and time grow with n m instead of
+        n squared, and prediction needs only the landmarks and the weights.
+        ``solver`` and ``n_jobs`` do not apply; ``max_iter`` caps epochs.
     similarity_ridge : float in [0, 1], default=1e-3
         With 'learn': weight of the identity mixed into each Omega update.
         Keeps Omega well conditioned (its smallest eigenvalue is at least
@@ -158,7 +173,9 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         None or 1 for none, -1 for all processors (0 is refused, as in
         scikit-learn).
     random_state : int, RandomState instance or None, default=None
-        Seeds the folds of the internal cross-validation of ``probability``.
+        Seeds the folds of the internal cross-validation of ``probability``,
+        and with ``n_components`` the landmarks and the order of coordinate
+        descent.
     verbose : int, default=0
         Print solver and Omega-learning progress.
 
@@ -178,7 +195,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
     task_similarity_ : ndarray of shape (n_tasks, n_tasks)
         The Omega used, rows and columns ordered like ``tasks_``.
     support_ : ndarray of shape (n_SV,)
-        Indices of the support vectors in the training data, grouped by task.
+        (Exact solver only, as the other support-vector attributes.) Indices of the support vectors in the training data, grouped by task.
         For a wide y they index its labelled entries in row-major order
         (``np.nonzero(labelled)``, the rows of the equivalent long form), not
         the rows of ``X``: a row labelled for several tasks is one entry per
@@ -192,7 +209,19 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
     intercept_ : ndarray of shape (n_subproblems,) or (n_subproblems, n_tasks)
         Intercepts; one per task with ``bias='per_task'``.
     n_iter_ : ndarray of shape (n_subproblems,)
-        Solver steps per binary subproblem (summed over Omega updates).
+        Solver steps per binary subproblem (summed over Omega updates); with
+        ``n_components``, epochs of coordinate descent.
+    components_ : ndarray or sparse matrix of shape (n_components, n_features)
+        With ``n_components``: the landmark rows (features only).
+    component_indices_ : ndarray of shape (n_components,)
+        With ``n_components``: the landmarks' indices in the training data
+        (for a wide y, in its labelled entries, as ``support_``).
+    normalization_ : ndarray of shape (n_components, n_features_approx)
+        With ``n_components``: ``U S^(-1/2)`` of the landmarks' Gram matrix
+        ``U S U'`` (eigenvalues below 1e-8 of the largest dropped); a row's
+        features are ``k(x, components_) @ normalization_``.
+    coef_ : ndarray of shape (n_subproblems, n_tasks, n_features_approx)
+        With ``n_components``: each task's weights on those features.
     n_similarity_iter_ : int
         Omega updates made with 'learn' (0 otherwise).
     probA_, probB_ : ndarray of shape (n_subproblems,)
@@ -249,6 +278,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, list, None],
         "max_iter": [Interval(Integral, -1, None, closed="left")],
         "solver": [StrOptions({"auto", "smo", "cvxpy"})],
+        "n_components": [None, Interval(Integral, 1, None, closed="left")],
         "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
         "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
         "similarity_tol": [Interval(Real, 0, None, closed="left")],
@@ -277,6 +307,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         class_weight=None,
         max_iter=-1,
         solver="auto",
+        n_components=None,
         similarity_ridge=1e-3,
         similarity_max_iter=100,
         similarity_tol=1e-3,
@@ -297,6 +328,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.solver = solver
+        self.n_components = n_components
         self.similarity_ridge = similarity_ridge
         self.similarity_max_iter = similarity_max_iter
         self.similarity_tol = similarity_tol
@@ -359,19 +391,21 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         # Every check on the parameters and the data before the Gram matrix.
         n_problems = 1 if n_classes == 2 else n_classes
         splits = self._platt_splits(codes, y, n_classes) if self.probability else None
-        self._check_fit_memory(X.shape[0], n_problems, splits)
         # gamma='scale' reads the variance of X: only where the kernel uses gamma,
         # so that linear and callable kernels are not refused over it.
         uses_gamma = self.kernel in ("rbf", "poly", "sigmoid")
         self._gamma = resolve_gamma(self.gamma, X) if uses_gamma else 1.0
-        K = self._kernel(X, X)
-        if self.kernel in ("linear", "poly", "sigmoid"):
-            check_kernel_not_underflowed(K, X, self.kernel)
-
         upper = self.C * sample_weight * row_weight
         # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
         labels = self._subproblem_labels(y, n_classes)
+        similarity = "learn" if learn else omega
+        if self.n_components is not None:
+            return self._fit_nystroem(X, codes, order, labels, upper, similarity, splits)
 
+        self._check_fit_memory(X.shape[0], n_problems, splits)
+        K = self._kernel(X, X)
+        if self.kernel in ("linear", "poly", "sigmoid"):
+            check_kernel_not_underflowed(K, X, self.kernel)
         if learn:
             omega, alphas, n_iter = self._learn_similarity(K, starts, labels, upper)
             alphas, intercepts, more = self._solve(K, starts, omega, labels, upper, alphas)
@@ -382,6 +416,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         self.task_similarity_ = omega
 
         is_support = np.any(alphas > 0, axis=0)
+        self._forget(_NYSTROEM_ATTRIBUTES)
         self.support_ = order[is_support]
         self.support_vectors_ = X[np.flatnonzero(is_support)]
         self.dual_coef_ = (alphas * labels)[:, is_support]
@@ -389,7 +424,68 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         self.intercept_ = intercepts if self.bias == "per_task" else intercepts[:, 0]
 
         if self.probability:
-            self._fit_platt(K, splits, codes, labels, upper)
+            def fold_decision(train, test):
+                train_starts = np.searchsorted(codes[train], np.arange(self.n_tasks_ + 1))
+                alphas, intercepts, _ = self._solve(
+                    K[np.ix_(train, train)], train_starts, omega, labels[:, train], upper[train]
+                )
+                coef = (alphas * labels[:, train]).T
+                scores = task_kernel_product(
+                    K[np.ix_(test, train)], train_starts, omega, codes[test], coef
+                )
+                bias = intercepts[:, codes[test]] if self.bias == "per_task" else intercepts[:, :1]
+                return scores.T + bias
+
+            self._fit_platt(splits, labels, fold_decision)
+        return self
+
+    def _forget(self, names):
+        """Drop the attributes of the other route that a previous fit may have left."""
+        for name in names:
+            self.__dict__.pop(name, None)
+
+    def _fit_nystroem(self, X, codes, order, labels, upper, similarity, splits):
+        """The approximate route: the linear multi-task problem on Nyström features.
+
+        ``X`` and the rest are sorted by task (``order`` maps back to the
+        training rows); ``similarity`` is a checked Omega or 'learn'.
+        """
+        n = X.shape[0]
+        m = min(self.n_components, n)
+        check_memory(
+            8 * n * m + _ROW_VECTORS * 8 * n + 3 * 8 * m * m,
+            f"Nyström features of the training rows ({n} x {m} float64) and the solver's vectors",
+            "Use a smaller n_components, or fit on a sample of the rows.",
+        )
+        rng = check_random_state(self.random_state)
+        indices = np.sort(rng.choice(n, m, replace=False))
+        landmarks = X[indices]
+        projection = nystroem_projection(self._kernel(landmarks, landmarks))
+        features = nystroem_features(X, landmarks, projection, self._kernel)
+        options = dict(
+            loss="hinge", bias=self.bias, tol=self.tol,
+            # max_iter=-1 (no cap) for SMO; coordinate descent counts epochs.
+            max_iter=self.max_iter if self.max_iter > 0 else np.iinfo(np.int32).max,
+            similarity_ridge=self.similarity_ridge, similarity_max_iter=self.similarity_max_iter,
+            similarity_tol=self.similarity_tol, verbose=self.verbose,
+        )
+        fit = fit_one_vs_rest(features, labels, codes, upper, self.n_tasks_, similarity,
+                              random_state=rng, **options)
+        self._forget(_EXACT_ATTRIBUTES)
+        self.components_, self.component_indices_ = landmarks, order[indices]
+        self.normalization_ = projection
+        self.coef_, self.task_similarity_ = fit.coef, fit.omega
+        self.intercept_ = fit.intercept if self.bias == "per_task" else fit.intercept[:, 0]
+        self.n_iter_, self.n_similarity_iter_ = fit.n_iter, fit.n_similarity_iter
+
+        if self.probability:
+            def fold_decision(train, test):
+                part = fit_one_vs_rest(features[train], labels[:, train], codes[train],
+                                       upper[train], self.n_tasks_, fit.omega,
+                                       random_state=rng, **options)
+                return linear_decision(features[test], codes[test], part.coef, part.intercept).T
+
+            self._fit_platt(splits, labels, fold_decision)
         return self
 
     def _n_concurrent(self, n_problems):
@@ -501,22 +597,15 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
             warnings.filterwarnings("ignore", message="The least populated class")
             return list(folds.split(np.zeros(len(y)), strata))
 
-    def _fit_platt(self, K, splits, codes, labels, upper):
-        """Platt scaling on out-of-fold decision values, with Omega held fixed."""
+    def _fit_platt(self, splits, labels, fold_decision):
+        """Platt scaling on out-of-fold decision values, with Omega held fixed.
+
+        ``fold_decision(train, test)`` fits on the rows ``train`` and returns
+        the decision values of the rows ``test``, one row per subproblem.
+        """
         decision = np.zeros(labels.shape)
-        n_tasks = self.n_tasks_
         for train, test in splits:
-            train_starts = np.searchsorted(codes[train], np.arange(n_tasks + 1))
-            alphas, intercepts, _ = self._solve(
-                K[np.ix_(train, train)], train_starts, self.task_similarity_,
-                labels[:, train], upper[train],
-            )
-            coef = (alphas * labels[:, train]).T
-            scores = task_kernel_product(
-                K[np.ix_(test, train)], train_starts, self.task_similarity_, codes[test], coef
-            )
-            bias = intercepts[:, codes[test]].T if self.bias == "per_task" else intercepts[:, 0]
-            decision[:, test] = (scores + bias).T
+            decision[:, test] = fold_decision(train, test)
         params = [fit_sigmoid(d, l > 0) for d, l in zip(decision, labels)]
         self.probA_, self.probB_ = (np.array(p) for p in zip(*params))
 
@@ -530,6 +619,11 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         to the support vectors, the costly part, is computed once per row
         however many tasks read it.
         """
+        if hasattr(self, "components_"):  # the Nyström route
+            features = nystroem_features(X, self.components_, self.normalization_, self._kernel)
+            intercept = self.intercept_ if self.bias == "per_task" else self.intercept_[:, None]
+            intercept = np.broadcast_to(intercept, self.coef_.shape[:2])
+            return linear_decision(features, codes, self.coef_, intercept)
         n_rows, n_problems = X.shape[0], self.dual_coef_.shape[0]
         views = [codes] if codes is not None else [
             np.full(n_rows, t, dtype=np.intp) for t in range(self.n_tasks_)

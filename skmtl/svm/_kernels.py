@@ -24,8 +24,9 @@ KERNELS = ("linear", "poly", "rbf", "sigmoid")
 _BLOCK_ROWS = 256
 
 GRAM_ADVICE = (
-    "Fit on fewer rows (a stratified subsample per task), split the tasks into "
-    "groups fitted separately, or use a linear model for data this large."
+    "Pass n_components=500 (or another number of Nyström landmarks) to approximate "
+    "the kernel in memory linear in the rows, use MultiTaskLinearSVC for a linear "
+    "kernel, or fit on fewer rows (a stratified subsample per task)."
 )
 
 

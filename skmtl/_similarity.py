@@ -15,7 +15,7 @@ from numbers import Real
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._tasks import show_ids
+from ._tasks import show_ids
 
 
 def similarity_from_rho(rho: float, n_tasks: int) -> np.ndarray:
