@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import _check_sample_weight
 
+from ._dask import is_dask, predict_blocks
 from ._labels import class_weights
 from ._tasks import WideTargets, entry_weights
 
@@ -136,6 +137,8 @@ class OneVsRestMixin:
             task's own labels (``n_samples, n_classes_t``, in ``classes_[t]``
             order for a wide fit).
         """
+        if is_dask(X):
+            return predict_blocks(self, "decision_function", X, tasks)
         X, codes = self._validate_predict_input(X, tasks)
         mask = self._union_classes()[1]
         scores = self._decision(X, codes)
@@ -162,8 +165,11 @@ class OneVsRestMixin:
             Labels, each among the labels of its row's task. For every task
             (a wide fit, or ``tasks='all'``): one column per task, in
             ``tasks_`` order, of that task's own labels (a DataFrame with the
-            task ids as columns when fitted on one).
+            task ids as columns when fitted on one). For dask input, a dask
+            array of the answers, computed block by block.
         """
+        if is_dask(X):
+            return predict_blocks(self, "predict", X, tasks)
         raw = X
         X, codes = self._validate_predict_input(X, tasks)
         classes, mask = self._union_classes()

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 
+from .._dask import cell_weight, class_weight_table, is_dask, one_vs_rest, read_dask_training_data
 from .._labels import ClassifierLabelsMixin
 from .._memory import check_memory
 from .._one_vs_rest import OneVsRestMixin
@@ -152,7 +153,11 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training rows, with the task column when ``task_column`` is set.
-            A sparse X (CSR or CSC) is never densified.
+            A sparse X (CSR or CSC) is never densified. A dask array or dask
+            DataFrame (with y, tasks and sample_weight as dask or in-memory
+            vectors, in the long form) is fitted chunk by chunk on its
+            scheduler without gathering the rows (squared hinge and
+            logistic losses; see :mod:`skmtl._dask`).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Class labels. Wide form: one column per task (a DataFrame's
             column names are the task ids), a missing value (NaN, None,
@@ -170,6 +175,8 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
         self : object
             The fitted estimator.
         """
+        if is_dask(X):
+            return self._fit_dask(X, y, tasks, sample_weight)
         X, y, codes = self._validate_fit_data(
             X, y, tasks, dtype=np.float64, accept_sparse=self._accept_sparse
         )
@@ -185,9 +192,25 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
         if np.any(order != np.arange(len(order))):  # the solver reads each task's rows as a block
             X, y, codes = X[order], y[order], codes[order]
             sample_weight, row_weight = sample_weight[order], row_weight[order]
+        labels = self._subproblem_labels(y, len(self._union_classes()[0]))
+        return self._solve(X, labels, codes, self.C * sample_weight * row_weight, omega)
+
+    def _fit_dask(self, X, y, tasks, sample_weight):
+        """Fit dask input chunk by chunk (see :mod:`skmtl._dask`); the long form only."""
+        X, y, codes, sample_weight, counts = read_dask_training_data(self, X, y, tasks, sample_weight)
+        omega = self.task_similarity
+        if not isinstance(omega, str):
+            omega = similarity_from_param(omega, self.tasks_)
+        table = class_weight_table(self.class_weight, self.classes_, counts)
+        C_rows = self.C * sample_weight * y.map_blocks(cell_weight, codes, table=table, dtype=np.float64)
+        n_classes = len(self.classes_)
+        labels = [y.map_blocks(one_vs_rest, positive=k, dtype=np.float64)
+                  for k in ([1] if n_classes == 2 else range(n_classes))]
+        return self._solve(X, labels, codes, C_rows, omega)
+
+    def _solve(self, X, labels, codes, C_rows, omega):
         fit = fit_one_vs_rest(
-            X, self._subproblem_labels(y, len(self._union_classes()[0])), codes,
-            self.C * sample_weight * row_weight, self.n_tasks_, omega,
+            X, labels, codes, C_rows, self.n_tasks_, omega,
             loss=self._loss, bias=self.bias, tol=self.tol, max_iter=self.max_iter,
             similarity_ridge=self.similarity_ridge, similarity_max_iter=self.similarity_max_iter,
             similarity_tol=self.similarity_tol, random_state=self.random_state,

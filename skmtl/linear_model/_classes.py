@@ -8,6 +8,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._dask import is_dask, predict_blocks
 from ._base import MultiTaskLinearClassifierMixin
 
 _COMMON_CONSTRAINTS: dict = {
@@ -309,6 +310,8 @@ class MultiTaskLogisticRegression(MultiTaskLinearClassifierMixin, BaseEstimator)
             Columns follow ``classes_``; for every task, one
             ``(n_samples, n_classes_t)`` array per task.
         """
+        if is_dask(X):
+            return predict_blocks(self, "predict_proba", X, tasks)
         return self._probabilities(X, tasks, expit)
 
     def predict_log_proba(self, X, tasks=None):

@@ -53,6 +53,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
+from .._dask import DaskRows, is_dask
 from .._progress import log_progress, tick
 
 LOSSES = ("squared_hinge", "logistic", "hinge")
@@ -172,24 +173,24 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
         raise ValueError(f"bias must be one of {BIASES}, got {bias!r}.")
     L = np.asarray(L, dtype=np.float64)
     n_tasks = L.shape[0]
-    if sp.issparse(X):
+    if is_dask(X):
+        if loss == "hinge":
+            raise ValueError(
+                "loss='hinge' is solved by coordinate descent, one row at a time, which dask "
+                "input cannot serve; use loss='squared_hinge' (or the logistic model)."
+            )
+        rows = DaskRows(X, codes, n_tasks)
+        y, C_rows = rows.align(y), rows.align(C_rows)
+    elif sp.issparse(X):
         X = sp.csr_matrix(X, dtype=np.float64)
         if not X.has_canonical_format:  # repeated entries would be gathered, not summed
             X = X.copy()
             X.sum_duplicates()
     else:
         X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    codes = np.asarray(codes, dtype=np.intp)
-    C_rows = np.asarray(C_rows, dtype=np.float64)
-    if not np.all(np.abs(y) == 1.0):
-        raise ValueError("y must hold -1 and +1 only.")
-    if np.any(codes[1:] < codes[:-1]):
-        order = np.argsort(codes, kind="stable")
-        X, y, codes, C_rows = X[order], y[order], codes[order], C_rows[order]
-    if len(codes) and (codes[0] < 0 or codes[-1] >= n_tasks):
-        raise ValueError(f"task codes must lie in range({n_tasks}), the rows of L.")
-    starts = np.searchsorted(codes, np.arange(n_tasks + 1))
+    if not is_dask(X):
+        X, y, codes, C_rows = _sorted_by_task(X, y, codes, C_rows, n_tasks)
+        rows = _TaskRows(X, np.searchsorted(codes, np.arange(n_tasks + 1)), squares=loss != "hinge")
     if bias is None:
         group_of_task = np.zeros(n_tasks, dtype=np.intp)
         n_groups = 0
@@ -199,7 +200,6 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
     else:
         group_of_task = np.arange(n_tasks)
         n_groups = n_tasks
-    rows = _TaskRows(X, starts, squares=loss != "hinge")
     if loss == "hinge":
         # Coordinate descent's products are small blocks, for which BLAS
         # threads only add synchronisation: on a busy 2-core machine two
@@ -224,6 +224,21 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
     return V, b, n_iter
 
 
+def _sorted_by_task(X, y, codes, C_rows, n_tasks):
+    """The in-memory problem checked, as float64 arrays, its rows sorted by task."""
+    y = np.asarray(y, dtype=np.float64)
+    codes = np.asarray(codes, dtype=np.intp)
+    C_rows = np.asarray(C_rows, dtype=np.float64)
+    if not np.all(np.abs(y) == 1.0):
+        raise ValueError("y must hold -1 and +1 only.")
+    if np.any(codes[1:] < codes[:-1]):
+        order = np.argsort(codes, kind="stable")
+        X, y, codes, C_rows = X[order], y[order], codes[order], C_rows[order]
+    if len(codes) and (codes[0] < 0 or codes[-1] >= n_tasks):
+        raise ValueError(f"task codes must lie in range({n_tasks}), the rows of L.")
+    return X, y, codes, C_rows
+
+
 class _TaskRows:
     """X with its rows sorted by task, read one task's block at a time."""
 
@@ -245,6 +260,11 @@ class _TaskRows:
         # Squares are taken a chunk at a time: a buffer of ~2 MB that stays in
         # cache while it is summed, instead of a second copy of X.
         self.chunk = max(1, 2**18 // max(self.d, 1))
+
+    @staticmethod
+    def keep(v):
+        """A per-row vector the solver reads again (kept where the rows are: here, as it is)."""
+        return v
 
     def margins(self, W, offsets=None) -> np.ndarray:
         """``f_i = x_i' W[t_i] (+ offsets[t_i])`` for task weights W of shape (T, d)."""
@@ -328,7 +348,7 @@ class _SmoothProblem:
 
     def fun(self, w) -> float:
         V, b = self.split(w)
-        self._z = self.y * self._margins(V, b)
+        self._z = self.rows.keep(self.y * self._margins(V, b))
         return float(0.5 * (V * V).sum() + self.C @ _loss(self.loss, self._z))
 
     def grad(self, w):
@@ -345,6 +365,7 @@ class _SmoothProblem:
             # The generalised Hessian (Mangasarian 2002): the squared hinge's
             # second derivative, 2 inside the margin and 0 outside it.
             self._D = np.where(margin > 0.0, 2.0 * self.C, 0.0)
+        self._D = self.rows.keep(self._D)
         U, sums, S, sums2 = self.rows.task_sums(g, self._D)
         gradient = self._join(V + U.T @ self.L, sums)
         diagonal = self._join(1.0 + S.T @ self.L2, sums2)
