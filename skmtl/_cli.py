@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -24,6 +25,7 @@ import warnings
 from collections import Counter
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.utils.multiclass import type_of_target
 
 from ._memory import format_bytes
@@ -44,6 +46,9 @@ examples:
   skmtl compare data.csv --task-column site --target label --kernel linear \\
       --task-similarity 0.5 --cv 3 --scoring accuracy --plot out.png --json out.json
   skmtl compare --model mlp --hidden-layer-sizes 64,32
+  skmtl compare big.csv --task-column site --target label --model linear
+  skmtl compare big.csv --task-column site --target label --n-components 500
+  skmtl compare data.csv --task-column site --target label --model logistic --scoring neg_log_loss
   skmtl compare data.csv --task-column site --target outcome --scoring f1 --pos-label yes
   skmtl compare data.csv --task-column site --target label --scoring neg_log_loss --probability
   skmtl compare data.txt --sep ';' --task-column site --target label
@@ -59,6 +64,16 @@ continuous quantity.
 Several --target columns are the wide form: each target is a task and every
 row belongs to every task (no --task-column); an empty cell is a missing
 label, that row is then not labelled for that task.
+
+The exact kernel SVC (--model svc) holds an n x n matrix of the training
+rows: right to about 40,000 rows. Beyond, --n-components M approximates its
+kernel with M landmarks (Nyström), or --model linear / logistic fits linear
+models; their memory grows with the rows, not with their square (with
+--n-components the baselines stay sklearn's exact SVC, whose time grows
+faster than the rows). Options
+of one model only (--kernel, --n-components, --probability, -C,
+--task-similarity, --hidden-layer-sizes, --backend) are refused with
+another.
 
 Features are standardised inside each fold. Progress goes to stderr (a
 line when a file of a few MB or more is read, then a bar of the fits that
@@ -117,21 +132,36 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(MODELS),
         default="svc",
         help="multi-task model: 'svc' = MultiTaskKernelSVC, whose baselines are sklearn's SVC "
-        "per task and on all rows; 'mlp' = SharedMLPClassifier (shared hidden layers, a head "
-        "per task), whose baselines are MLPClassifier (default: svc)",
+        "per task and on all rows; 'linear' = MultiTaskLinearSVC and 'logistic' = "
+        "MultiTaskLogisticRegression (linear models, for many rows; 'logistic' gives "
+        "probabilities), whose baselines are the same model fitted as a single task; 'mlp' = "
+        "SharedMLPClassifier (shared hidden layers, a head per task), whose baselines are "
+        "MLPClassifier (default: svc)",
     )
     compare.add_argument(
         "--task-similarity",
-        default="learn",
         type=_similarity,
         metavar="S",
-        help="'learn' (learn the task similarity from the data) or a number rho in [0, 1] "
-        "(0 = independent tasks, 1 = pooled) (default: learn)",
+        help="--model svc, linear, logistic: 'learn' (learn the task similarity from the data) or a "
+        "number rho in [0, 1] (0 = independent tasks, 1 = pooled) (default: learn)",
     )
     compare.add_argument(
-        "--kernel", choices=["linear", "rbf", "poly", "sigmoid"], default="rbf", help="input kernel (default: rbf)"
+        "--kernel",
+        choices=["linear", "rbf", "poly", "sigmoid"],
+        help=f"--model svc: input kernel (default: {MODEL_DEFAULTS['kernel']})",
     )
-    compare.add_argument("-C", "--C", dest="C", type=float, default=1.0, help="regularisation C (default: 1.0)")
+    compare.add_argument(
+        "--n-components",
+        type=_components,
+        metavar="M",
+        help="--model svc: approximate the kernel with M Nyström landmarks "
+        "(MultiTaskKernelSVC(n_components=M)), for more rows than the exact solver holds "
+        "(default: exact)",
+    )
+    compare.add_argument(
+        "-C", "--C", dest="C", type=float,
+        help=f"--model svc, linear, logistic: regularisation C (default: {MODEL_DEFAULTS['C']})",
+    )
     compare.add_argument(
         "--class-weight",
         choices=["none", "balanced", "balanced_per_task"],
@@ -142,12 +172,12 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--hidden-layer-sizes",
         type=_layers,
-        default=(64,),
         metavar="N[,N...]",
         help="--model mlp: units of the shared hidden layers, e.g. 64,32 (default: 64)",
     )
     compare.add_argument(
-        "--backend", choices=["numpy", "torch"], default="numpy", help="--model mlp: training backend (default: numpy)"
+        "--backend", choices=["numpy", "torch"],
+        help=f"--model mlp: training backend (default: {MODEL_DEFAULTS['backend']})",
     )
     compare.add_argument("--cv", type=_folds, default=5, metavar="K", help="number of folds (default: 5)")
     compare.add_argument(
@@ -187,16 +217,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The defaults of the options that some models only use: those options
+#: default to None, so that one given with a model that does not use it is
+#: seen (and refused, see MODEL_OPTIONS); the models get these values.
+MODEL_DEFAULTS = {
+    "kernel": "rbf", "C": 1.0, "task_similarity": "learn", "hidden_layer_sizes": (64,), "backend": "numpy"
+}
+
+
 def _svc(args):
     from .svm import MultiTaskKernelSVC
 
-    class_weight = None if args.class_weight == "none" else args.class_weight
-    svc = MultiTaskKernelSVC(
-        C=args.C, kernel=args.kernel, task_similarity=args.task_similarity, class_weight=class_weight
-    )
+    svc = MultiTaskKernelSVC(kernel=args.kernel, n_components=args.n_components, **_shared_params(args))
     if args.probability:
-        svc.set_params(probability=True, random_state=args.random_state)
+        svc.set_params(probability=True)
+    if args.probability or args.n_components is not None:
+        svc.set_params(random_state=args.random_state)  # the calibration folds, the landmarks
     return svc
+
+
+def _shared_params(args):
+    """The parameters of the kernel SVC that the linear models have too."""
+    class_weight = None if args.class_weight == "none" else args.class_weight
+    return dict(C=args.C, task_similarity=args.task_similarity, class_weight=class_weight)
+
+
+def _linear(args):
+    from .linear_model import MultiTaskLinearSVC
+
+    return MultiTaskLinearSVC(**_shared_params(args))
+
+
+def _logistic(args):
+    from .linear_model import MultiTaskLogisticRegression
+
+    return MultiTaskLogisticRegression(**_shared_params(args))
 
 
 def _mlp(args):
@@ -212,7 +267,22 @@ def _mlp(args):
 
 
 #: --model name -> builder of the multi-task estimator from the parsed arguments.
-MODELS = {"svc": _svc, "mlp": _mlp}
+MODELS = {"svc": _svc, "linear": _linear, "logistic": _logistic, "mlp": _mlp}
+
+#: The models whose baselines are the same model fitted as a single task.
+LINEAR_MODELS = ("linear", "logistic")
+
+#: Options that some models only use: (option, its dest, those models). Given
+#: with another model they are refused, not ignored: the table would report a
+#: run other than the one asked for. (--probability has messages of its own.)
+MODEL_OPTIONS = (
+    ("--kernel", "kernel", ("svc",)),
+    ("--n-components", "n_components", ("svc",)),
+    ("-C", "C", ("svc", *LINEAR_MODELS)),
+    ("--task-similarity", "task_similarity", ("svc", *LINEAR_MODELS)),
+    ("--hidden-layer-sizes", "hidden_layer_sizes", ("mlp",)),
+    ("--backend", "backend", ("mlp",)),
+)
 
 
 def _layers(text):
@@ -224,6 +294,17 @@ def _layers(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
     return sizes
+
+
+def _components(text):
+    """--n-components: an int of at least 1."""
+    try:
+        components = int(text)
+    except ValueError:
+        components = 0
+    if components < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer of at least 1, got {text!r}")
+    return components
 
 
 def _similarity(text):
@@ -587,17 +668,49 @@ def _needs_probabilities(scoring):
     return scoring in PROBABILITY_SCORINGS
 
 
+def _probabilities_with(args):
+    """What the user adds to get the probabilities that ``args`` lack, or None where they have them."""
+    if args.model == "svc" and not args.probability:
+        return "--probability"
+    if args.model == "linear":
+        return "--model logistic"
+    return None
+
+
 def _check_options(args):
     """Option clashes the data cannot change: refused before reading anything."""
+    if args.probability and args.model == "linear":
+        raise ValueError(
+            "--probability applies to --model svc; --model linear (MultiTaskLinearSVC) gives no "
+            "probabilities: use --model logistic"
+        )
     if args.probability and args.model != "svc":
         raise ValueError(f"--probability applies to --model svc (--model {args.model} gives probabilities anyway)")
-    if args.model == "svc" and not args.probability and _needs_probabilities(args.scoring):
+    for option, dest, models in MODEL_OPTIONS:
+        if getattr(args, dest) is not None and args.model not in models:
+            users = models[0] if len(models) == 1 else f"{', '.join(models[:-1])} and {models[-1]}"
+            raise ValueError(f"{option} applies to --model {users}, not to --model {args.model}")
+    if _needs_probabilities(args.scoring) and args.model == "svc" and not args.probability:
         raise ValueError(
             f"--scoring {args.scoring} needs class probabilities, which --model svc gives only "
             "with --probability: add --probability"
         )
+    if _needs_probabilities(args.scoring) and args.model == "linear":
+        raise ValueError(
+            f"--scoring {args.scoring} needs class probabilities, which --model linear "
+            "(MultiTaskLinearSVC) does not give: use --model logistic (the same model with the "
+            "logistic loss)"
+        )
     if args.pos_label is not None and args.scoring != "f1":
         raise ValueError("--pos-label applies to --scoring f1 only")
+
+
+def _with_model_defaults(args):
+    """``args`` with the defaults of the model options not given (see MODEL_DEFAULTS)."""
+    given = vars(args)
+    return argparse.Namespace(**{
+        **given, **{dest: value for dest, value in MODEL_DEFAULTS.items() if given[dest] is None}
+    })
 
 
 def _check_output(path, option):
@@ -650,8 +763,8 @@ def _scoring(args, targets):
     multiclass = next((target for target, c in classes.items() if len(c) > 2), None)
     if scoring in BINARY_SCORINGS and multiclass is not None:
         others = [
-            name + (" (with --probability)" if args.model == "svc" and not args.probability and
-                    _needs_probabilities(name) else "")
+            name + (f" (with {_probabilities_with(args)})" if _needs_probabilities(name) and
+                    _probabilities_with(args) else "")
             for name in TASK_SCORER_NAMES if name not in BINARY_SCORINGS
         ]
         raise ValueError(
@@ -784,6 +897,7 @@ def _compare(args) -> int:
     from .model_selection import compare_with_single_task
 
     _check_options(args)
+    args = _with_model_defaults(args)
     if args.json:
         _check_output(args.json, "--json")
     if args.plot:
@@ -803,18 +917,23 @@ def _compare(args) -> int:
         print(source, flush=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = compare_with_single_task(
-                model,
-                X,
-                y,
-                tasks=tasks,
-                cv=args.cv,
-                scoring=scoring,
-                # On a cluster every fit is sent at once unless --n-jobs caps them.
-                n_jobs=-1 if args.scheduler and args.n_jobs is None else args.n_jobs,
-                random_state=args.random_state,
-                verbose=0 if args.quiet else 1,
-            )
+            try:
+                result = compare_with_single_task(
+                    model,
+                    X,
+                    y,
+                    tasks=tasks,
+                    cv=args.cv,
+                    scoring=scoring,
+                    # On a cluster every fit is sent at once unless --n-jobs caps them.
+                    n_jobs=-1 if args.scheduler and args.n_jobs is None else args.n_jobs,
+                    random_state=args.random_state,
+                    verbose=0 if args.quiet else 1,
+                )
+            except MemoryError as exc:
+                raise MemoryError(_memory_message(exc, args)) from exc
+    if args.model in LINEAR_MODELS:
+        result = _plain_baselines(result, model[-1])
     if tasks is None:  # the tasks are the targets (also where y had no column names)
         result = dataclasses.replace(result, tasks=np.array(args.target, dtype=object))
     print(result)
@@ -826,6 +945,59 @@ def _compare(args) -> int:
     if args.plot:
         result.plot().savefig(args.plot, dpi=120)
     return 0
+
+
+#: The refusal of :func:`skmtl._memory.check_memory`, "The ... would need X, but
+#: only Y of memory is available (where Y comes from).", which the estimator's
+#: advice follows, in its parameters (n_components=500): the command gives its
+#: own, in its options (--n-components 500).
+_MEMORY_REFUSAL = re.compile(r"(.*? of memory is available \(.*?\)\.)(?: |$)")
+
+
+def _memory_message(exc, args):
+    """The message of a fit's MemoryError, with advice in the command's options."""
+    message = " ".join(str(exc).split()) or "A fit ran out of memory."
+    refusal = _MEMORY_REFUSAL.match(message)
+    # Another MemoryError (NumPy's "Unable to allocate ...") is kept whole.
+    refusal = refusal[1] if refusal else message.rstrip(".") + "."
+    return f"{refusal} {_memory_advice(args)}"
+
+
+def _memory_advice(args):
+    """What the command's user can do about a fit too large for the memory."""
+    if args.model in LINEAR_MODELS:
+        return "Use fewer rows (a sample of each task's)."
+    if args.model == "mlp":
+        return "Use smaller --hidden-layer-sizes, or fewer rows."
+    # Where the scoring reads probabilities, --model logistic gives them; --probability stays.
+    needed = _needs_probabilities(args.scoring)
+    linear = "--model logistic" if needed else "--model linear"
+    if args.n_components is not None:
+        return f"Pass a smaller --n-components or {linear}, or use fewer rows."
+    drop = "drop --probability (its calibration folds copy the Gram matrix), " if args.probability and not needed else ""
+    advice = (
+        f"{drop}pass --n-components 500 (the kernel approximated with 500 landmarks, in memory "
+        f"linear in the rows) or {linear}, or use fewer rows."
+    )
+    return advice[0].upper() + advice[1:]
+
+
+def _plain_baselines(result, final):
+    """``result`` with its linear baselines named as what they are: the model fitted as a single task.
+
+    compare_with_single_task names each model by its repr, and the linear
+    models' single-task counterpart is the model itself with
+    task_similarity=0.0, which does nothing on one task but would read, on
+    the pooled line, as if the tasks were kept apart.
+    """
+    counterpart = final._single_task_counterpart()
+    plain = clone(counterpart).set_params(task_similarity=type(counterpart)().task_similarity)
+    shown, plainly = (" ".join(repr(model).split()) for model in (counterpart, plain))
+    descriptions = [result.descriptions[0]] + [
+        f"{text.replace(shown, plainly)}, fitted as a single task" if shown in text else text
+        for text in result.descriptions[1:]
+    ]
+    return dataclasses.replace(result, descriptions=tuple(descriptions))
 
 
 class _Interrupted(BaseException):

@@ -72,9 +72,10 @@ def test_console_script_and_help():
     done = subprocess.run([script, "compare", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     for option in ("--task-column", "--target", "--model", "--cv", "--scoring", "--plot", "--json",
-                   "--sep", "--pos-label", "--probability"):
+                   "--sep", "--pos-label", "--probability", "--n-components"):
         assert option in done.stdout
     assert "skmtl compare examples/schools.csv --task-column school --target passed" in done.stdout
+    assert "{linear,logistic,mlp,svc}" in done.stdout
 
 
 def _write(tmp_path, text, name="data.csv"):

@@ -1,4 +1,5 @@
-"""``skmtl compare``: user errors found before the run, Ctrl-C, separators, task ids.
+"""``skmtl compare``: user errors found before the run, Ctrl-C, separators, task ids,
+the models and their options, a fit too large for the memory.
 
 These call ``main`` in the test process on tiny CSVs (fast); ``test_cli.py``
 runs the command in a subprocess as a user does.
@@ -12,8 +13,10 @@ import sys
 import numpy as np
 import pytest
 
+import skmtl._memory
 import skmtl.model_selection
 from skmtl._cli import _parser, main, read_csv
+from skmtl._memory import MemoryLimit
 
 FAST = ["--cv", "2", "--quiet", "--kernel", "linear", "--task-similarity", "0.5"]
 
@@ -50,7 +53,7 @@ def runs(monkeypatch):
     calls = []
 
     def record(estimator, X, y, **kwargs):
-        calls.append(kwargs)
+        calls.append({"estimator": estimator, **kwargs})
         raise RuntimeError("the cross-validation started")
 
     monkeypatch.setattr(skmtl.model_selection, "compare_with_single_task", record)
@@ -329,3 +332,211 @@ def test_skmtl_debug_shows_the_traceback(tmp_path, capsys, runs, monkeypatch, la
     with pytest.raises(ValueError):
         _run(capsys, _write(tmp_path, labels=labels), *FAST, *options)
     assert not runs
+
+
+# 11. --model linear and --model logistic ---------------------------------------------------
+
+LINEAR_MODELS = [("linear", "MultiTaskLinearSVC"), ("logistic", "MultiTaskLogisticRegression")]
+
+
+@pytest.mark.parametrize("model, name", LINEAR_MODELS)
+def test_the_linear_models_take_the_options_of_the_svc(tmp_path, capsys, runs, model, name):
+    _run(capsys, _write(tmp_path), "--model", model, "-C", "0.5", "--task-similarity", "0.3",
+         "--class-weight", "balanced_per_task")
+    _run(capsys, _write(tmp_path), "--model", model)
+    given, default = (call["estimator"].steps[-1][1] for call in runs)
+    assert type(given).__name__ == type(default).__name__ == name
+    assert given.get_params() == {**default.get_params(), "C": 0.5, "task_similarity": 0.3,
+                                  "class_weight": "balanced_per_task"}
+    assert default.task_similarity == "learn" and default.C == 1.0 and default.class_weight is None
+
+
+@pytest.mark.parametrize("model, name", LINEAR_MODELS)
+def test_a_linear_model_runs_beside_baselines_named_plainly(tmp_path, capsys, model, name):
+    status, out, err = _run(capsys, _write(tmp_path), "--model", model, "--cv", "2", "--quiet",
+                            "--json", tmp_path / "out.json")
+    assert status == 0, err
+    described = {
+        "multi-task": f"StandardScaler() -> {name}(task_similarity='learn')",
+        # The single-task counterpart is the model with task_similarity=0.0, which does
+        # nothing on one task; shown, it would read as if the pooled model kept the tasks apart.
+        "independent": f"StandardScaler() -> {name}() per task, fitted as a single task",
+        "pooled": f"StandardScaler() -> {name}() on all tasks, fitted as a single task",
+    }
+    for model_name, description in described.items():
+        assert f"  {model_name}: {description}\n" in out
+    assert "task_similarity=0.0" not in out
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert {model_name: report["models"][model_name]["description"] for model_name in described} == described
+
+
+def test_logistic_gives_neg_log_loss(tmp_path, capsys):
+    status, out, err = _run(capsys, _write(tmp_path), "--model", "logistic", "--scoring", "neg_log_loss",
+                            "--cv", "2", "--quiet")
+    assert status == 0, err
+    assert "Per-task neg_log_loss" in out
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc_ovr"])
+def test_probabilities_from_the_linear_svc_are_refused_naming_logistic(tmp_path, capsys, runs, scoring):
+    line = _error(*_run(capsys, _write(tmp_path), "--model", "linear", "--scoring", scoring)[::2])
+    assert f"--scoring {scoring} needs class probabilities, which --model linear (MultiTaskLinearSVC) " \
+           "does not give: use --model logistic" in line and not runs
+
+
+@pytest.mark.parametrize("model, message", [
+    ("linear", "--model linear (MultiTaskLinearSVC) gives no probabilities: use --model logistic"),
+    ("logistic", "--probability applies to --model svc (--model logistic gives probabilities anyway)"),
+])
+def test_probability_with_a_linear_model_is_refused(tmp_path, capsys, runs, model, message):
+    line = _error(*_run(capsys, _write(tmp_path), "--model", model, "--probability")[::2])
+    assert message in line and not runs
+
+
+def test_three_classes_with_the_linear_svc_point_to_logistic_for_probabilities(tmp_path, capsys, runs):
+    path = _write(tmp_path, labels=("low", "mid", "high"))
+    line = _error(*_run(capsys, path, "--model", "linear", "--scoring", "roc_auc")[::2])
+    assert "neg_log_loss (with --model logistic), roc_auc_ovr (with --model logistic)" in line and not runs
+
+
+# 12. options of one model only -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model, option, message",
+    [
+        ("linear", ["--kernel", "rbf"], "--kernel applies to --model svc, not to --model linear"),
+        ("logistic", ["--kernel", "linear"], "--kernel applies to --model svc, not to --model logistic"),
+        ("linear", ["--n-components", "10"], "--n-components applies to --model svc, not to --model linear"),
+        ("logistic", ["--n-components", "10"], "--n-components applies to --model svc, not to --model logistic"),
+        ("mlp", ["--n-components", "10"], "--n-components applies to --model svc, not to --model mlp"),
+        ("linear", ["--hidden-layer-sizes", "8"], "--hidden-layer-sizes applies to --model mlp, not to --model linear"),
+        ("logistic", ["--backend", "numpy"], "--backend applies to --model mlp, not to --model logistic"),
+        ("svc", ["--hidden-layer-sizes", "8"], "--hidden-layer-sizes applies to --model mlp, not to --model svc"),
+        ("mlp", ["--kernel", "linear"], "--kernel applies to --model svc, not to --model mlp"),
+        ("mlp", ["-C", "2"], "-C applies to --model svc, linear and logistic, not to --model mlp"),
+        ("mlp", ["--task-similarity", "0.5"],
+         "--task-similarity applies to --model svc, linear and logistic, not to --model mlp"),
+    ],
+)
+def test_an_option_the_model_does_not_use_is_refused(tmp_path, capsys, runs, model, option, message):
+    line = _error(*_run(capsys, _write(tmp_path), "--model", model, *option)[::2])
+    assert line == f"skmtl compare: error: {message}" and not runs
+
+
+# 13. --n-components: the Nyström route of the kernel SVC ---------------------------------
+
+
+def test_n_components_reaches_the_kernel_svc(tmp_path, capsys, runs):
+    _run(capsys, _write(tmp_path), "--n-components", "10", "--random-state", "3")
+    _run(capsys, _write(tmp_path))
+    nystroem, exact = (call["estimator"].steps[-1][1] for call in runs)
+    assert nystroem.n_components == 10 and nystroem.random_state == 3  # the landmarks are seeded
+    assert exact.n_components is None and exact.kernel == "rbf" and exact.task_similarity == "learn"
+
+
+def test_n_components_runs(tmp_path, capsys):
+    status, out, err = _run(capsys, _write(tmp_path), *FAST, "--n-components", "8")
+    assert status == 0, err
+    assert "multi-task: StandardScaler() -> MultiTaskKernelSVC(kernel='linear', n_components=8, random_state=0)" in out
+
+
+@pytest.mark.parametrize("given", ["0", "-3", "2.5", "x"])
+def test_n_components_below_one_is_refused_when_parsing(capsys, given):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--n-components", given])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert stop.value.code == 2
+    assert len(lines) == 1 and f"argument --n-components: must be an integer of at least 1, got '{given}'" in lines[0]
+
+
+def test_help_names_the_models_and_n_components(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    assert stop.value.code == 0
+    assert "{linear,logistic,mlp,svc}" in text and "'linear' = MultiTaskLinearSVC" in text
+    assert "'logistic' = MultiTaskLogisticRegression" in text
+    assert "--n-components M --model svc: approximate the kernel with M Nyström landmarks" in text
+    assert "--model linear" in text and "--n-components 500" in text  # the examples
+
+
+# 14. a fit too large for the memory ------------------------------------------------------
+
+
+@pytest.fixture
+def little_memory(monkeypatch):
+    """Pretend that 1,000 bytes are available: the 12 x 12 Gram matrix of a training fold
+    (1,152 bytes) does not fit, nor does a linear model's fit; no real limit is set."""
+    monkeypatch.setattr(skmtl._memory, "tightest_memory_limit", lambda: MemoryLimit(1000, "a test's limit"))
+
+
+REFUSED_GRAM = (  # check_memory's words for a training fold of 12 rows (2 tasks of 12, --cv 2)
+    "skmtl compare: error: The training Gram matrix (12 x 12 float64 = 1.1 KiB) would need 1.1 KiB, but only "
+    "1000 bytes of memory is available (a test's limit). "
+)
+
+
+def test_a_gram_matrix_too_large_is_refused_in_the_commands_words(tmp_path, capsys, little_memory):
+    status, out, err = _run(capsys, _write(tmp_path), "--cv", "2", "--quiet")
+    line = _error(status, err)
+    assert line == REFUSED_GRAM + (
+        "Pass --n-components 500 (the kernel approximated with 500 landmarks, in memory linear in the rows) "
+        "or --model linear, or use fewer rows."
+    )
+    assert "average" not in out  # no table
+
+
+@pytest.mark.parametrize(
+    "scoring, advice",
+    [
+        ("roc_auc", "Drop --probability (its calibration folds copy the Gram matrix), pass --n-components 500 "
+                    "(the kernel approximated with 500 landmarks, in memory linear in the rows) or --model linear, "
+                    "or use fewer rows."),
+        # The scoring needs probabilities: --probability stays, and logistic gives them.
+        ("neg_log_loss", "Pass --n-components 500 (the kernel approximated with 500 landmarks, in memory linear "
+                         "in the rows) or --model logistic, or use fewer rows."),
+    ],
+    ids=["roc_auc", "neg_log_loss"],
+)
+def test_the_memory_advice_with_probability(tmp_path, capsys, little_memory, scoring, advice):
+    # 20 rows a task: enough for the baselines' calibration (see test_probability_gives_neg_log_loss)
+    path = _write(tmp_path, per_task=20)
+    line = _error(*_run(capsys, path, "--cv", "2", "--quiet", "--probability", "--scoring", scoring)[::2])
+    assert line.startswith("skmtl compare: error: The training Gram matrix (20 x 20 float64 = 3.1 KiB) and the "
+                           "probability calibration's per-fold Gram copies")
+    assert line.endswith(f"memory is available (a test's limit). {advice}")
+
+
+@pytest.mark.parametrize(
+    "options, refused, advice",
+    [
+        (["--n-components", "10"], "The Nyström features of the training rows (12 x 10 float64)",
+         "Pass a smaller --n-components or --model linear, or use fewer rows."),
+        (["--model", "linear"], "The MultiTaskLinearSVC fit", "Use fewer rows (a sample of each task's)."),
+    ],
+    ids=["n_components", "linear"],
+)
+def test_the_memory_advice_follows_the_model(tmp_path, capsys, little_memory, options, refused, advice):
+    line = _error(*_run(capsys, _write(tmp_path), "--cv", "2", "--quiet", *options)[::2])
+    assert line.startswith(f"skmtl compare: error: {refused}") and line.endswith(f"(a test's limit). {advice}")
+
+
+def test_another_memory_error_is_kept_whole_with_the_advice(tmp_path, capsys, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 3.00 GiB for an array with shape (20000, 20000) and data type float64")
+
+    monkeypatch.setattr(skmtl.model_selection, "compare_with_single_task", out_of_memory)
+    line = _error(*_run(capsys, _write(tmp_path), "--quiet")[::2])
+    assert line == (
+        "skmtl compare: error: Unable to allocate 3.00 GiB for an array with shape (20000, 20000) and data type "
+        "float64. Pass --n-components 500 (the kernel approximated with 500 landmarks, in memory linear in the "
+        "rows) or --model linear, or use fewer rows."
+    )
+
+
+def test_skmtl_debug_shows_the_memory_error(tmp_path, capsys, little_memory, monkeypatch):
+    monkeypatch.setenv("SKMTL_DEBUG", "1")
+    with pytest.raises(MemoryError, match="Pass --n-components 500") as raised:
+        _run(capsys, _write(tmp_path), "--cv", "2", "--quiet")
+    assert "Pass n_components=500" in str(raised.value.__cause__)  # the estimator's, chained
