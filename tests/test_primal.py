@@ -158,6 +158,25 @@ def test_fully_related_tasks_are_one_pooled_model(loss):
         np.testing.assert_allclose(b, b_pooled[0], atol=1e-4)
 
 
+@pytest.mark.parametrize("bias", ["shared", "per_task"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_a_warm_start_from_a_nearby_omega_reaches_the_same_solution_sooner(loss, bias):
+    """What learning Omega does between its solves: start from the last solution."""
+    X, y, codes, L, C = random_problem(6)
+    order = np.argsort(codes, kind="stable")  # the estimators pass rows sorted by task
+    X, y, codes, C = X[order], y[order], codes[order], C[order]
+    state = {}
+    nearby = factor_similarity(0.9 * L @ L.T + 0.1 * np.eye(3))  # as consecutive updates are
+    solve(X, y, codes, nearby, C, loss, bias, warm_start=state)
+    V_cold, b_cold, n_cold = solve(X, y, codes, L, C, loss, bias)
+    V_warm, b_warm, n_warm = solve(X, y, codes, L, C, loss, bias, warm_start=state)
+    np.testing.assert_allclose(V_warm, V_cold, atol=1e-5)
+    np.testing.assert_allclose(b_warm, b_cold, atol=1e-4)
+    np.testing.assert_allclose(state["W"] if "W" in state else L @ V_warm.T, L @ V_warm.T)
+    if loss != "hinge":  # coordinate descent's epoch counts at tol=1e-6 vary either way
+        assert n_warm <= n_cold
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_sparse_and_shuffled_rows_give_the_same_solution(loss):
     X, y, codes, L, C = random_problem(5)

@@ -74,6 +74,8 @@ def fit_one_vs_rest(X, labels, codes, C_rows, n_tasks, task_similarity, *, loss,
     """
     rng = check_random_state(random_state)
     n_iter = np.zeros(len(labels), dtype=int)
+    # Each subproblem's last solution, the next Omega's starting point.
+    warm = [{} if isinstance(task_similarity, str) else None for _ in labels]
 
     def solve(omega):
         L = factor_similarity(omega)
@@ -83,7 +85,7 @@ def fit_one_vs_rest(X, labels, codes, C_rows, n_tasks, task_similarity, *, loss,
             with progress_part(k, len(labels)):
                 V, intercept[k], steps = solve_primal(
                     X, y_k, codes, L, C_rows, loss=loss, bias=bias, tol=tol, max_iter=max_iter,
-                    random_state=rng, verbose=verbose,
+                    random_state=rng, verbose=verbose, warm_start=warm[k],
                 )
             coef[k] = L @ V.T  # row t: w_t = V L[t]'
             n_iter[k] += steps

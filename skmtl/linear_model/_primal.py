@@ -120,7 +120,8 @@ def _loss(loss, z):
 
 
 def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="shared",
-                 tol: float = 1e-4, max_iter: int = 1000, random_state=None, verbose: int = 0):
+                 tol: float = 1e-4, max_iter: int = 1000, random_state=None, verbose: int = 0,
+                 warm_start: dict | None = None):
     """Minimise ``1/2 ||V||^2 + sum_i C_i loss(y_i (x_i' V L[t_i]' + b_{t_i}))``.
 
     Parameters
@@ -151,6 +152,12 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
         The order of coordinate descent for 'hinge'.
     verbose : int
         Print progress when positive.
+    warm_start : dict or None
+        Carried between solves of one problem under changing task
+        similarities (learning Omega): when it holds the last solve's
+        solution (task weights and biases; the dual variables for 'hinge'),
+        the solver starts there instead of at zero; on return it holds this
+        solve's. The rows must come in the same order each time.
 
     Returns
     -------
@@ -207,12 +214,18 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
         with threadpool_limits(1, user_api="blas"):
             V, group_bias, n_iter, converged = _dual_cd(
                 rows, X, y, codes, L, C_rows, group_of_task, n_groups,
-                tol, max_iter, check_random_state(random_state), verbose,
+                tol, max_iter, check_random_state(random_state), verbose, warm_start,
             )
     else:
         problem = _SmoothProblem(rows, y, C_rows, L, loss, group_of_task, n_groups)
-        w, n_iter, converged = _tron(problem, tol, max_iter, verbose)
+        w0 = None
+        if warm_start:  # w_t = V L[t]': V' is the least-squares solution of L V' = W
+            V0 = np.linalg.lstsq(L, warm_start["W"], rcond=None)[0].T
+            w0 = np.concatenate([V0.ravel(), warm_start["bias"]])
+        w, n_iter, converged = _tron(problem, tol, max_iter, verbose, w0)
         V, group_bias = problem.split(w)
+        if warm_start is not None:
+            warm_start.update(W=L @ V.T, bias=group_bias)
     if not converged:
         warnings.warn(
             f"The primal solver ({loss!r}) stopped after {n_iter} iterations "
@@ -379,7 +392,7 @@ class _SmoothProblem:
         return self._join(S_V + U.T @ self.L, sums)
 
 
-def _tron(problem, tol, max_iter, verbose):
+def _tron(problem, tol, max_iter, verbose, w0=None):
     """liblinear's trust-region Newton method (tron.cpp), preconditioned; returns
     the solution, the number of Newton steps and whether the gradient test passed.
 
@@ -397,6 +410,11 @@ def _tron(problem, tol, max_iter, verbose):
     gnorm0 = gnorm = np.linalg.norm(g)
     if gnorm0 == 0.0:  # every C is 0, or nothing to fit
         return w, 0, True
+    if w0 is not None:  # tol stays relative to the gradient at zero, as without
+        w = w0
+        f = problem.fun(w)
+        g, diagonal = problem.grad(w)
+        gnorm = np.linalg.norm(g)
     # The diagonal alone can be 0 (an unregularised bias with no row inside
     # the margin); the mix with the identity keeps the preconditioner positive.
     M = (1.0 - alpha_pcg) + alpha_pcg * diagonal
@@ -505,7 +523,8 @@ def _trpcg(problem, delta, g, M):
     return s, r, False, cg_iter
 
 
-def _dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng, verbose):
+def _dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng, verbose,
+             warm_start=None):
     """liblinear's dual coordinate descent for the hinge loss, on ``phi(x, t)``.
 
     The dual is ``min 1/2 a'Qa - e'a`` over ``0 <= a_i <= C_i``, with
@@ -543,6 +562,13 @@ def _dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rn
     V = np.zeros((d, r))
     beta = np.zeros(max(n_groups, 1))  # the bias feature's weights: B * sum a_i y_i per group
     centre = np.zeros(max(n_groups, 1))
+    if warm_start:  # the last solve's dual variables stay feasible: only Q changed
+        alpha = warm_start["alpha"].copy()
+        U, sums = rows.task_sums(alpha * y)
+        V = U.T @ L
+        if n_groups:
+            beta = B * np.bincount(group_of_task, sums, minlength=n_groups)
+            centre = warm_start["bias"] - B * beta  # the same bias to start from
     every = np.flatnonzero(fitted)
     active = every
     row_cost = (X.nnz / max(n, 1)) if sp.issparse(X) else d
@@ -645,6 +671,8 @@ def _dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rn
     V = U.T @ L
     if n_groups:
         beta = B * np.bincount(group_of_task, sums, minlength=n_groups)
+    if warm_start is not None:
+        warm_start.update(alpha=alpha, bias=centre + B * beta)
     return V, (centre + B * beta)[:n_groups], n_epochs, converged
 
 
