@@ -10,6 +10,7 @@ task weights are at hand, so ``W'W`` is read off them.
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -237,5 +238,7 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
             f"{type(self).__name__}(class_weight='balanced')"
         )
         params = self.get_params()
-        params.update(task_column=None, class_weight=class_weight, task_similarity=0.0)
+        # One task has no similarity to learn or to give as a matrix; a number is kept.
+        similarity = self.task_similarity if isinstance(self.task_similarity, Real) else 0.0
+        params.update(task_column=None, class_weight=class_weight, task_similarity=similarity)
         return type(self)(**params)

@@ -194,7 +194,9 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
             X = X.copy()
             X.sum_duplicates()
     else:
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X)
+        if X.dtype != np.float32:  # float32 rows (Nyström features) are read as they are
+            X = X.astype(np.float64, copy=False)
     if not is_dask(X):
         X, y, codes, C_rows = _sorted_by_task(X, y, codes, C_rows, n_tasks)
         rows = _TaskRows(X, np.searchsorted(codes, np.arange(n_tasks + 1)), squares=loss != "hinge")

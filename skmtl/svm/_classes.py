@@ -155,9 +155,10 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         approximates the input kernel with m Nyström landmarks (training rows
         drawn with ``random_state``) and fits the same multi-task model, the
         hinge loss and every other parameter unchanged, on the m-dimensional
-        features with the primal solver of :class:`~skmtl.MultiTaskLinearSVC`
-        (dual coordinate descent): memory and time grow with n m instead of
-        n squared, and prediction needs only the landmarks and the weights.
+        features (float32) with the primal solver of
+        :class:`~skmtl.MultiTaskLinearSVC` (dual coordinate descent): memory
+        and time grow with n m instead of n squared, and prediction needs
+        only the landmarks and the weights.
         ``solver`` and ``n_jobs`` do not apply; ``max_iter`` caps epochs.
     similarity_ridge : float in [0, 1], default=1e-3
         With 'learn': weight of the identity mixed into each Omega update.
@@ -453,8 +454,8 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         n = X.shape[0]
         m = min(self.n_components, n)
         check_memory(
-            8 * n * m + _ROW_VECTORS * 8 * n + 3 * 8 * m * m,
-            f"Nyström features of the training rows ({n} x {m} float64) and the solver's vectors",
+            4 * n * m + _ROW_VECTORS * 8 * n + 3 * 8 * m * m,
+            f"Nyström features of the training rows ({n} x {m} float32) and the solver's vectors",
             "Use a smaller n_components, or fit on a sample of the rows.",
         )
         rng = check_random_state(self.random_state)
