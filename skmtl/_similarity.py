@@ -48,7 +48,7 @@ def similarity_from_param(param, tasks: np.ndarray) -> np.ndarray:
             tasks,
         )
     else:
-        omega = np.asarray(param, dtype=np.float64)
+        omega = _numbers(param)
         if omega.shape != (n_tasks, n_tasks):
             raise ValueError(
                 f"task_similarity has shape {omega.shape}, but the data have {n_tasks} "
@@ -58,13 +58,25 @@ def similarity_from_param(param, tasks: np.ndarray) -> np.ndarray:
     return check_similarity(omega)
 
 
+def _numbers(values) -> np.ndarray:
+    """``values`` as a float64 array, or a one-line error naming task_similarity."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "task_similarity must be a number rho in [0, 1], 'learn', or a square matrix "
+            "(array, DataFrame or dict of dicts) of numbers, one row and column per task; "
+            f"got {type(values).__name__} values that are not all numbers."
+        ) from None
+
+
 def _from_mapping(mapping: dict, tasks: np.ndarray) -> np.ndarray:
     n_tasks = len(tasks)
     omega = np.empty((n_tasks, n_tasks))
     for a, s in enumerate(tasks):
         for b, t in enumerate(tasks):
             try:
-                omega[a, b] = mapping[s][t]
+                omega[a, b] = _numbers(mapping[s][t])
             except (KeyError, TypeError):
                 raise ValueError(
                     f"task_similarity has no entry for the task pair ({show_ids([s, t])}); "

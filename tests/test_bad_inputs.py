@@ -33,6 +33,8 @@ import skmtl.model_selection
 from skmtl import (
     IndependentTaskClassifier,
     MultiTaskKernelSVC,
+    MultiTaskLinearSVC,
+    MultiTaskLogisticRegression,
     PooledTaskClassifier,
     SharedCNNClassifier,
     SharedMLPClassifier,
@@ -119,7 +121,7 @@ class Spec:
 
     name: str
     build: Callable
-    family: str  # 'svc', 'mlp', 'rnn', 'cnn', 'independent', 'pooled'
+    family: str  # 'svc', 'linear_svc', 'logistic', 'mlp', 'rnn', 'cnn', 'independent', 'pooled'
     layout: str = "rows"  # 'rows': a 2-D table (task_column works); 'seq': 3-D (steps, features)
     needs: str | None = None  # an optional module
 
@@ -151,6 +153,9 @@ RNN = dict(cell="gru", hidden_size=4, max_iter=3, random_state=0)
 CNN = dict(conv_layers=[(2, (1, 3))], pool_size=None, padding="same", hidden_layer_sizes=(4,), max_iter=3, random_state=0)
 SPECS = [
     Spec("svc", _tiny(MultiTaskKernelSVC, kernel="linear"), "svc"),
+    Spec("linear_svc", _tiny(MultiTaskLinearSVC), "linear_svc"),
+    Spec("linear_svc_hinge", _tiny(MultiTaskLinearSVC, loss="hinge", random_state=0), "linear_svc"),
+    Spec("logistic", _tiny(MultiTaskLogisticRegression), "logistic"),
     Spec("mlp_numpy", _tiny(SharedMLPClassifier, **MLP), "mlp"),
     Spec("mlp_torch", _tiny(SharedMLPClassifier, **MLP, backend="torch", device="cpu"), "mlp", needs="torch"),
     Spec("rnn_rows", _tiny(SharedRNNClassifier, **RNN, n_timesteps=2), "rnn"),  # rows of 2 steps x 2 features
@@ -161,6 +166,9 @@ SPECS = [
 ]
 MLPS, NETWORKS = ("mlp", "cnn"), ("mlp", "rnn", "cnn")
 BASELINES = ("independent", "pooled")
+LINEAR = ("linear_svc", "logistic")
+#: The relationship-learning estimators (kernel and linear), which share C and class_weight.
+RELATIONSHIP = ("svc", *LINEAR)
 
 
 # ------------------------------------------------------------------------ cases
@@ -550,8 +558,8 @@ CASES = [
     Case("hidden_size_0", _param(hidden_size=0), "hidden_size", families=("rnn",)),
     Case("learning_rate_init_0", _param(learning_rate_init=0), "learning_rate_init", families=NETWORKS),
     Case("alpha_negative", _param(alpha=-1.0), "alpha", families=NETWORKS),
-    Case("C_negative", _param(C=-1.0), r"\bC\b", families=("svc",)),
-    Case("class_weight_negative", _param(class_weight={0: -1}), "class_weight", families=("svc", *NETWORKS)),
+    Case("C_negative", _param(C=-1.0), r"\bC\b", families=RELATIONSHIP),
+    Case("class_weight_negative", _param(class_weight={0: -1}), "class_weight", families=(*RELATIONSHIP, *NETWORKS)),
     Case("n_jobs_0", _param(n_jobs=0), "n_jobs", families=("svc", "independent")),
     Case("sample_weight_negative", _sample_weight(np.r_[-1.0, np.ones(N - 1)]), "sample_weight"),
     Case("sample_weight_wrong_length", _sample_weight(np.ones(N - 1)), "sample_weight"),
@@ -568,6 +576,13 @@ CASES = [
         _predict_proba_without_probability,
         r"probability=True",
         families=("svc",),
+        attribute_ok=True,
+    ),
+    Case(  # as sklearn's LinearSVC: no predict_proba at all (hasattr is False)
+        "predict_proba_linear_svc",
+        _predict_proba_without_probability,
+        r"predict_proba",
+        families=("linear_svc",),
         attribute_ok=True,
     ),
     # networks

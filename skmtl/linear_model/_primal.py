@@ -199,6 +199,7 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
             X = X.astype(np.float64, copy=False)
     if not is_dask(X):
         X, y, codes, C_rows = _sorted_by_task(X, y, codes, C_rows, n_tasks)
+        _check_scale(X, C_rows)
         rows = _TaskRows(X, np.searchsorted(codes, np.arange(n_tasks + 1)), squares=loss != "hinge")
     if bias is None:
         group_of_task = np.zeros(n_tasks, dtype=np.intp)
@@ -237,6 +238,32 @@ def solve_primal(X, y, codes, L, C_rows, *, loss: str = "squared_hinge", bias="s
         )
     b = group_bias[group_of_task] if n_groups else np.zeros(n_tasks)
     return V, b, n_iter
+
+
+# The solvers multiply C, features and their squares with each other and sum
+# over rows (gradients, Hessian-vector products, norms of both); past this
+# bound on C max|x|^2 n those products can overflow float64 (about 1e308).
+_LARGEST_SCALE = 1e150
+
+
+def _check_scale(X, C_rows):
+    """Refuse weights and features so large that the solver's products would overflow.
+
+    Without this, a gradient norm that overflows to inf reads as converged
+    at zero: an all-zero model, silently.
+    """
+    values = X.data if sp.issparse(X) else X
+    largest = max(float(values.max()), -float(values.min())) if values.size else 0.0
+    C_max = float(C_rows.max()) if C_rows.size else 0.0
+    with np.errstate(over="ignore"):
+        scale = C_max * np.float64(max(largest, 1.0)) ** 2 * max(len(C_rows), 1)
+    if not scale < _LARGEST_SCALE:
+        raise ValueError(
+            f"C times the sample and class weights (up to {C_max:.3g}) with features up to "
+            f"{largest:.3g} in size are too large for the solver's float64 arithmetic (its "
+            "products would overflow); scale the features (StandardScaler) and use a smaller "
+            "C or sample_weight."
+        )
 
 
 def _sorted_by_task(X, y, codes, C_rows, n_tasks):
