@@ -121,3 +121,9 @@ def test_the_exact_solvers_memory_error_names_n_components(monkeypatch):
         MultiTaskKernelSVC().fit(X, y, tasks=tasks)
     with pytest.raises(MemoryError, match="Nyström features .* smaller n_components"):
         MultiTaskKernelSVC(n_components=200).fit(X, y, tasks=tasks)
+
+
+def test_the_cvxpy_reference_is_for_the_exact_route_only():
+    X, y, tasks = _problem(100)
+    with pytest.raises(ValueError, match="solver='cvxpy' .* use solver='auto'"):
+        MultiTaskKernelSVC(n_components=20, solver="cvxpy").fit(X, y, tasks=tasks)

@@ -187,9 +187,7 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
             X = X.tocsr()
         X, y, codes, sample_weight, row_weight = self._training_entries(X, y, codes, sample_weight)
         # Checked before anything large is built: a given Omega, then memory.
-        omega = self.task_similarity
-        if not isinstance(omega, str):
-            omega = similarity_from_param(omega, self.tasks_)
+        omega = self._similarity()
         check_linear_memory(X, type(self).__name__)
         order = np.argsort(codes, kind="stable")
         if np.any(order != np.arange(len(order))):  # the solver reads each task's rows as a block
@@ -201,15 +199,19 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
     def _fit_dask(self, X, y, tasks, sample_weight):
         """Fit dask input chunk by chunk (see :mod:`skmtl._dask`); the long form only."""
         X, y, codes, sample_weight, counts = read_dask_training_data(self, X, y, tasks, sample_weight)
-        omega = self.task_similarity
-        if not isinstance(omega, str):
-            omega = similarity_from_param(omega, self.tasks_)
+        omega = self._similarity()
         table = class_weight_table(self.class_weight, self.classes_, counts)
         C_rows = self.C * sample_weight * y.map_blocks(cell_weight, codes, table=table, dtype=np.float64)
         n_classes = len(self.classes_)
         labels = [y.map_blocks(one_vs_rest, positive=k, dtype=np.float64)
                   for k in ([1] if n_classes == 2 else range(n_classes))]
         return self._solve(X, labels, codes, C_rows, omega)
+
+    def _similarity(self):
+        """The checked Omega of a given ``task_similarity``, or 'learn'."""
+        if isinstance(self.task_similarity, str):
+            return self.task_similarity
+        return similarity_from_param(self.task_similarity, self.tasks_)
 
     def _solve(self, X, labels, codes, C_rows, omega):
         fit = fit_one_vs_rest(

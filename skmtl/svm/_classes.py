@@ -451,6 +451,12 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         ``X`` and the rest are sorted by task (``order`` maps back to the
         training rows); ``similarity`` is a checked Omega or 'learn'.
         """
+        if self.solver == "cvxpy":
+            raise ValueError(
+                "solver='cvxpy' is the exact dual's reference; with n_components the "
+                "approximate route solves its own primal problem: use solver='auto', or "
+                "n_components=None for the reference."
+            )
         n = X.shape[0]
         m = min(self.n_components, n)
         check_memory(
