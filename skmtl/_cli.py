@@ -296,15 +296,23 @@ def _layers(text):
     return sizes
 
 
-def _components(text):
-    """--n-components: an int of at least 1."""
-    try:
-        components = int(text)
-    except ValueError:
-        components = 0
-    if components < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer of at least 1, got {text!r}")
-    return components
+def _int_at_least(minimum: int):
+    """An argparse type: an int of at least ``minimum`` (--n-components 1, --cv 2)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer of at least {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+_components = _int_at_least(1)
+_folds = _int_at_least(2)
 
 
 def _similarity(text):
@@ -318,17 +326,6 @@ def _similarity(text):
     if not 0 <= rho <= 1:
         raise argparse.ArgumentTypeError(f"must be 'learn' or a number in [0, 1], got {text!r}")
     return rho
-
-
-def _folds(text):
-    """--cv: an int of at least 2."""
-    try:
-        folds = int(text)
-    except ValueError:
-        folds = 0
-    if folds < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer of at least 2, got {text!r}")
-    return folds
 
 
 def _jobs(text):

@@ -511,7 +511,7 @@ def test_the_memory_advice_with_probability(tmp_path, capsys, little_memory, sco
 @pytest.mark.parametrize(
     "options, refused, advice",
     [
-        (["--n-components", "10"], "The Nyström features of the training rows (12 x 10 float64)",
+        (["--n-components", "10"], "The Nyström features of the training rows (12 x 10 float32)",
          "Pass a smaller --n-components or --model linear, or use fewer rows."),
         (["--model", "linear"], "The MultiTaskLinearSVC fit", "Use fewer rows (a sample of each task's)."),
     ],
