@@ -1,6 +1,6 @@
 """Dask input for the multi-task linear models: fit and predict without gathering the rows.
 
-The trust-region Newton solver touches the data only through two operations
+The Newton solver touches the data only through two operations
 (see ``_TaskRows`` in `_primal`): each row's margin ``x_i' w_{t_i}``, and per
 task the sums ``X_t' q_t`` (and of squares, for the preconditioner). Here
 both run chunk by chunk on the dask scheduler: margins are a lazy array with

@@ -27,7 +27,7 @@ from .._tasks import TaskDataMixin
 from .._similarity import learn_similarity, similarity_from_param
 from ._primal import factor_similarity, solve_primal
 
-# Live during a solve besides X and its task-sorted copy: TRON's vectors of
+# Live during a solve besides X and its task-sorted copy: the Newton solver's vectors of
 # one value per row (labels, weights, margins, gradient, curvature and the
 # Hessian-vector products' temporaries); counted generously.
 _ROW_VECTORS = 12

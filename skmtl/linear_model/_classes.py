@@ -66,8 +66,8 @@ class MultiTaskLinearSVC(MultiTaskLinearClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Weight of the loss of each row against the regulariser.
     loss : {'squared_hinge', 'hinge'}, default='squared_hinge'
-        'squared_hinge' (LinearSVC's default) is solved by a trust-region
-        Newton method; 'hinge' by dual coordinate descent (slower).
+        'squared_hinge' (LinearSVC's default) is solved by Newton's method
+        with a line search; 'hinge' by dual coordinate descent (slower).
     {similarity}
     task_column : int, str or None, default=None
         Column of ``X`` holding the task id of each row (an index, or a name
@@ -187,8 +187,8 @@ class MultiTaskLogisticRegression(MultiTaskLinearClassifierMixin, BaseEstimator)
 
     The counterpart of :class:`MultiTaskLinearSVC` with the logistic loss:
     task ``t`` has its own weights ``w_t``, tied to the others' by the
-    regulariser ``1/2 tr(W Omega^-1 W')``; solved by a trust-region Newton
-    method in the primal, dense or sparse X. With one task and two classes
+    regulariser ``1/2 tr(W Omega^-1 W')``; solved by Newton's method with a
+    line search in the primal, dense or sparse X. With one task and two classes
     it is :class:`sklearn.linear_model.LogisticRegression`'s objective
     (L2 penalty, unregularised intercept). More classes are fitted
     one-vs-rest (LogisticRegression fits them jointly, multinomial).
