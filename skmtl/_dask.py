@@ -188,6 +188,8 @@ def read_dask_training_data(estimator, X, y, tasks, sample_weight):
     estimator.task_classes_ = {
         plain_id(task): classes[present[t]] for t, task in enumerate(estimator.tasks_)
     }
+    # Read on every pass of the solver: computed once, kept next to their chunks.
+    labels, codes, weight = dask.persist(labels, codes, weight)
     return X, labels, codes, weight, counts
 
 

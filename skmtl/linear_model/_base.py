@@ -198,6 +198,8 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
 
     def _fit_dask(self, X, y, tasks, sample_weight):
         """Fit dask input chunk by chunk (see :mod:`skmtl._dask`); the long form only."""
+        import dask
+
         X, y, codes, sample_weight, counts = read_dask_training_data(self, X, y, tasks, sample_weight)
         omega = self._similarity()
         table = class_weight_table(self.class_weight, self.classes_, counts)
@@ -205,6 +207,7 @@ class MultiTaskLinearClassifierMixin(OneVsRestMixin, ClassifierLabelsMixin, Task
         n_classes = len(self.classes_)
         labels = [y.map_blocks(one_vs_rest, positive=k, dtype=np.float64)
                   for k in ([1] if n_classes == 2 else range(n_classes))]
+        C_rows, *labels = dask.persist(C_rows, *labels)  # read on every pass: computed once
         return self._solve(X, labels, codes, C_rows, omega)
 
     def _similarity(self):
