@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 
 from .._dask import cell_weight, class_weight_table, is_dask, one_vs_rest, read_dask_training_data

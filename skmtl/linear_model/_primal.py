@@ -662,7 +662,8 @@ def _dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rn
                   f"active {len(active)}/{len(every)}")
         gap = PGmax_new - PGmin_new
         shift = float(np.max(np.abs(B * beta[:n_groups]))) if n_groups else 0.0
-        first_gap = gap if n_epochs == 1 else first_gap
+        if n_epochs == 1:
+            first_gap = gap
         tick(log_progress(first_gap, max(gap, shift), tol))
         if gap <= tol and shift <= tol and len(active) == len(every):
             converged = True

@@ -84,7 +84,8 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         if n_iter >= limit:
             break
         if n_iter % TICK_STEPS == 0:  # progress: how far the gap has come down to tol
-            first_gap = gap if n_iter == 0 else first_gap
+            if n_iter == 0:
+                first_gap = gap
             tick(log_progress(first_gap, gap, tol))
         # Second-order choice of j: the largest decrease (F_i - F_t)^2 / curvature.
         row_i = K[i] * omega_rows[task[i]]
