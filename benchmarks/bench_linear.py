@@ -52,7 +52,7 @@ Usage::
 
 ``--hinge-rows N`` adds loss='hinge' against ``LinearSVC(loss='hinge')``
 (both by dual coordinate descent, no intercept, tol 0.1 and 0.01), one fit
-each: skmtl's coordinate steps run in Python and take minutes at 1M rows.
+each.
 """
 
 from __future__ import annotations
@@ -389,7 +389,7 @@ def main():
     parser.add_argument("--auc-rows", type=int, default=10_000,
                         help="training rows of the small-task comparison (0 to skip)")
     parser.add_argument("--hinge-rows", type=int, default=0,
-                        help="also time loss='hinge' against liblinear on this many rows (slow)")
+                        help="also time loss='hinge' against liblinear on this many rows")
     parser.add_argument("--no-memory", action="store_true", help="skip the subprocess memory runs")
     parser.add_argument("--quick", action="store_true",
                         help="100,000 rows, 1 repeat, 3,000 small-task rows (a smoke run)")

@@ -67,7 +67,7 @@ class MultiTaskLinearSVC(MultiTaskLinearClassifierMixin, BaseEstimator):
         Weight of the loss of each row against the regulariser.
     loss : {'squared_hinge', 'hinge'}, default='squared_hinge'
         'squared_hinge' (LinearSVC's default) is solved by Newton's method
-        with a line search; 'hinge' by dual coordinate descent (slower).
+        with a line search; 'hinge' by dual coordinate descent.
     {similarity}
     task_column : int, str or None, default=None
         Column of ``X`` holding the task id of each row (an index, or a name

@@ -23,6 +23,9 @@ from .._memory import check_memory, format_bytes
 
 KERNELS = ("linear", "poly", "rbf", "sigmoid")
 _BLOCK_ROWS = 256
+# Results of at least this many values are computed on threads; smaller
+# ones in the calling thread (a pool costs more than it saves on them).
+PARALLEL_VALUES = 1 << 20
 
 GRAM_ADVICE = (
     "Pass n_components=500 (or another number of Nyström landmarks) to approximate "
@@ -259,18 +262,27 @@ def input_kernel(X, Z, *, kernel, gamma: float, degree: int, coef0: float) -> np
         )
         finite.append(bool(ok))
 
-    starts = range(0, X.shape[0], _BLOCK_ROWS)
-    if X.shape[0] * Z.shape[0] >= 1 << 20:
-        # The threads share the cores; BLAS threads of their own on top
-        # oversubscribed them (a 200,000 x 500 RBF block took 5-14 s with
-        # NumPy's default threads against 0.9-1.1 s with one per thread).
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
-            max_workers=min(8, os.cpu_count() or 1)
-        ) as pool:
-            list(pool.map(fill, starts))
-    else:
-        for start in starts:
-            fill(start)
+    map_row_blocks(fill, X.shape[0], _BLOCK_ROWS, X.shape[0] * Z.shape[0] >= PARALLEL_VALUES)
     if not all(finite):
         raise _non_finite_kernel_error(X, Z, kernel, gamma, degree, coef0)
     return K
+
+
+def map_row_blocks(fill, n_rows: int, block_rows: int, parallel: bool = True) -> None:
+    """Call ``fill(start)`` for each block of rows, on a few threads if ``parallel``.
+
+    ``fill`` computes rows ``start:start + block_rows`` of some result in
+    place; NumPy and BLAS release the GIL, so the threads use every core.
+    """
+    starts = range(0, n_rows, block_rows)
+    if not parallel:
+        for start in starts:
+            fill(start)
+        return
+    # The threads share the cores; BLAS threads of their own on top
+    # oversubscribed them (a 200,000 x 500 RBF block took 5-14 s with
+    # NumPy's default threads against 0.9-1.1 s with one per thread).
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
+        max_workers=min(8, os.cpu_count() or 1)
+    ) as pool:
+        list(pool.map(fill, starts))

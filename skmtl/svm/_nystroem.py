@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import PARALLEL_VALUES, map_row_blocks
+
 # Eigenvalues of k(Z, Z) below this fraction of the largest are dropped: their
 # directions would be scaled by up to 1/sqrt(rtol) (1e4), badly conditioning
 # the solver for a part of the kernel that the landmarks hardly see.
 _RTOL = 1e-8
-
-# Rows of k(X, Z) computed at once: blocks of at most 2**22 values (32 MiB).
-_BLOCK_VALUES = 1 << 22
 
 
 def nystroem_projection(K_landmarks: np.ndarray) -> np.ndarray:
@@ -40,15 +39,21 @@ def nystroem_features(X, landmarks, projection: np.ndarray, kernel) -> np.ndarra
     """``kernel(X, landmarks) @ projection`` in float32, one block of rows at a time.
 
     ``kernel(A, B)`` returns the input Gram matrix; only a block of
-    ``k(X, landmarks)`` is alive at once besides the (n, m') result. The
+    ``k(X, landmarks)`` per thread is alive at once besides the (n, m') result. The
     features are stored in float32, half the memory (1e6 rows of 500 take
     2 GB): an approximation of the kernel loses nothing to their rounding
     (1e-7 relative), and the solver accumulates its weights in float64.
     """
-    n = X.shape[0]
+    n, m = X.shape[0], projection.shape[0]
     features = np.empty((n, projection.shape[1]), dtype=np.float32)
-    step = max(1, _BLOCK_VALUES // max(projection.shape[0], 1))
-    for a in range(0, n, step):
-        b = min(a + step, n)
-        features[a:b] = kernel(X[a:b], landmarks) @ projection
+    # Blocks small enough that ``kernel`` computes each in its own thread
+    # (below PARALLEL_VALUES): the blocks, projection included, are shared
+    # out over the threads here.
+    step = max(1, min(1024, (PARALLEL_VALUES - 1) // max(m, 1)))
+
+    def fill(start):
+        stop = min(start + step, n)
+        features[start:stop] = kernel(X[start:stop], landmarks) @ projection
+
+    map_row_blocks(fill, n, step, n * m >= PARALLEL_VALUES)
     return features

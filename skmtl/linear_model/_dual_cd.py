@@ -1,0 +1,266 @@
+"""Dual coordinate descent for the multi-task hinge loss (liblinear's L1-loss SVC dual).
+
+The dual of the hinge-loss problem in `skmtl.linear_model._primal` is
+
+    min 1/2 a'Qa - e'a  over  0 <= a_i <= C_i,
+    Q_ij = y_i y_j Omega[t_i, t_j] x_i'x_j,
+
+and coordinate descent (Hsieh et al., ICML 2008) takes one exact step per
+row: the gradient ``G_i = y_i x_i'w_{t_i} - 1`` needs task ``t_i``'s weights,
+``w_t = sum_s Omega[t, s] u_s`` with ``u_s = sum_{i in s} a_i y_i x_i``.
+Keeping every task's ``w_t`` current would cost ``T d`` a step (a step on a
+row of task s moves every ``w_t`` by ``Omega[t, s]``). Instead the rows are
+visited a chunk of one task at a time, in random order within each task and
+over the chunks: a chunk of task t computes ``w_t`` once (``T d``), and
+within it a step moves ``u_t`` and ``w_t`` only (``2d``), since no other
+task's ``u`` changes meanwhile. The steps are the same exact coordinate
+steps; only the order is grouped.
+
+The epochs run in compiled code (numba): a step is a few hundred flops, and
+in Python the interpreter's overhead per step was the whole cost (about
+10 us a row of 500 features, against 0.5 us here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit, types
+from numba.extending import overload
+
+from .._progress import log_progress, tick
+
+# With a bias, dual coordinate descent moves the bias's proximal centre once
+# the dual gap is below this fraction of the bias's last step.
+_PROXIMAL_ACCURACY = 0.3
+
+# Rows a chunk: at least T, as a chunk recomputes its task's weights (T d
+# flops) against about 3 d flops a row; and no more than that, as long runs of
+# one task's rows slow the descent like unshuffled rows (on 100,000 rows of
+# 100 tasks, chunks of 256 took twice the epochs of a random order; 32, the
+# same as random).
+_MIN_CHUNK = 32
+
+# Sums of products may be reassociated (vectorised); nothing else of
+# fast-math (no assumptions about inf or nan).
+_FAST = {"reassoc", "contract"}
+
+
+def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng, verbose,
+            warm_start=None):
+    """liblinear's dual coordinate descent for the hinge loss, on ``phi(x, t)``.
+
+    X's rows are sorted by task (``rows`` reads them per task). Returns
+    ``(V, group_bias, n_epochs, converged)`` with ``w_t = V @ L[t]``.
+
+    liblinear's shrinking sets aside rows that sit at a bound and look set to
+    stay there. Dual coordinate descent needs the bias regularised, as a
+    constant feature B (liblinear's intercept_scaling). To solve the
+    unregularised problem, the regulariser is ``1/(2B^2) ||b - c||^2`` around
+    a centre c, and each time the descent converges c moves to the current
+    bias: the proximal point method, whose fixed point is the bias that is not
+    regularised at all. In the dual, e_i = 1 - y_i c_{g_i} and Q gains
+    ``B^2`` between rows of one group.
+    """
+    n, d = X.shape
+    n_tasks = L.shape[0]
+    omega = L @ L.T
+    norms = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
+             else np.einsum("ij,ij->i", X, X, dtype=np.float64))
+    diagonal = norms * np.diag(omega)[codes]
+    fitted = C > 0
+    if n_groups:
+        # The bias feature as large as a typical row's: large enough that the
+        # proximal steps are long, small enough that Q stays well conditioned.
+        B2 = float(np.mean(diagonal[fitted])) if fitted.any() else 1.0
+        B2 = B2 if B2 > 0 else 1.0
+    else:
+        B2 = 0.0  # no bias feature: it adds nothing to f or to Q
+    B = np.sqrt(B2)
+    QD = np.maximum(diagonal + B2, 1e-12)
+    group_of_row = group_of_task[codes] if n_groups else np.zeros(n, dtype=np.intp)
+
+    alpha = np.zeros(n)
+    U = np.zeros((n_tasks, d))  # u_t = sum over task t's rows of a_i y_i x_i
+    beta = np.zeros(max(n_groups, 1))  # the bias feature's weights: B * sum a_i y_i per group
+    centre = np.zeros(max(n_groups, 1))
+    if warm_start:  # the last solve's dual variables stay feasible: only Q changed
+        alpha = warm_start["alpha"].copy()
+        U, sums = rows.task_sums(alpha * y)
+        if n_groups:
+            beta = B * np.bincount(group_of_task, sums, minlength=n_groups)
+            centre = warm_start["bias"] - B * beta  # the same bias to start from
+    if sp.issparse(X):
+        data, indices, indptr = X.data, X.indices, X.indptr
+    else:
+        data, indices, indptr = X, None, None
+    codes = np.asarray(codes, dtype=np.intp)
+    w = np.empty(d)
+    every = np.flatnonzero(fitted)
+    active = every
+    PGmax_old, PGmin_old = np.inf, -np.inf
+    n_epochs, converged = 0, False
+    while n_epochs < max_iter:
+        order, bounds = _task_chunks(rng.permutation(active), codes, n_tasks, max(_MIN_CHUNK, n_tasks))
+        keep = np.ones(len(order), dtype=bool)
+        PGmax_new, PGmin_new = _epoch(
+            data, indices, indptr, order, bounds, rng.permutation(len(bounds) - 1), codes, y, C,
+            QD, omega, U, w, alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep,
+        )
+        n_epochs += 1
+        active = order[keep]
+        if verbose:
+            print(f"[dual CD] epoch {n_epochs}: gap {PGmax_new - PGmin_new:.3g} "
+                  f"active {len(active)}/{len(every)}")
+        gap = PGmax_new - PGmin_new
+        shift = float(np.max(np.abs(B * beta[:n_groups]))) if n_groups else 0.0
+        if n_epochs == 1:
+            first_gap = gap
+        tick(log_progress(first_gap, max(gap, shift), tol))
+        if gap <= tol and shift <= tol and len(active) == len(every):
+            converged = True
+            break
+        # Inexact proximal point: each subproblem is solved only as accurately
+        # as the bias is still moving (a fraction of its last step), not to
+        # tol. On small hard problems this took 5-15 times fewer epochs.
+        if n_groups and gap <= max(tol, _PROXIMAL_ACCURACY * shift):
+            centre += B * beta
+            if verbose:
+                print(f"[dual CD] bias centre moved by {shift:.3g}")
+        if gap <= max(tol, _PROXIMAL_ACCURACY * shift):
+            active = every  # check again over every row, the set-aside ones too
+            PGmax_old, PGmin_old = np.inf, -np.inf
+            continue
+        PGmax_old = PGmax_new if PGmax_new > 0 else np.inf
+        PGmin_old = PGmin_new if PGmin_new < 0 else -np.inf
+    # Recompute the primal from alpha: one pass, free of the rounding that
+    # many small updates accumulate.
+    U, sums = rows.task_sums(alpha * y)
+    if n_groups:
+        beta = B * np.bincount(group_of_task, sums, minlength=n_groups)
+    if warm_start is not None:
+        warm_start.update(alpha=alpha, bias=centre + B * beta)
+    return U.T @ L, (centre + B * beta)[:n_groups], n_epochs, converged
+
+
+@njit(cache=True, nogil=True)
+def _task_chunks(rows, codes, n_tasks, chunk):
+    """``rows`` regrouped by task (keeping their order within a task), and the
+    bounds of consecutive runs of at most ``chunk`` rows of one task."""
+    starts = np.zeros(n_tasks + 1, dtype=np.intp)
+    for i in rows:
+        starts[codes[i] + 1] += 1
+    n_chunks = 0
+    for t in range(n_tasks):
+        n_chunks += (starts[t + 1] + chunk - 1) // chunk
+        starts[t + 1] += starts[t]
+    order = np.empty(len(rows), dtype=np.intp)
+    position = starts[:-1].copy()
+    for i in rows:
+        order[position[codes[i]]] = i
+        position[codes[i]] += 1
+    bounds = np.empty(n_chunks + 1, dtype=np.intp)
+    k = 0
+    for t in range(n_tasks):
+        for start in range(starts[t], starts[t + 1], chunk):
+            bounds[k] = start
+            k += 1
+    bounds[k] = len(rows)
+    return order, bounds
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _epoch(data, indices, indptr, order, bounds, chunk_order, codes, y, C, QD, omega, U, w,
+           alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep):
+    """One pass of coordinate descent over ``order``, a chunk at a time.
+
+    Updates alpha, U and beta in place, clears ``keep`` for the rows shrinking
+    sets aside, and returns the largest and smallest projected gradients.
+    X is dense (``data``, with ``indices`` and ``indptr`` None) or CSR.
+    """
+    n_tasks, d = U.shape
+    PGmax_new, PGmin_new = -np.inf, np.inf
+    for c in chunk_order:
+        lo, hi = bounds[c], bounds[c + 1]
+        t = codes[order[lo]]
+        for j in range(d):
+            w[j] = 0.0
+        for s in range(n_tasks):
+            o = omega[t, s]
+            if o != 0.0:
+                for j in range(d):
+                    w[j] += o * U[s, j]
+        o_tt = omega[t, t]
+        for p in range(lo, hi):
+            i = order[p]
+            g = group_of_row[i]
+            G = y[i] * (_dot(data, indices, indptr, i, w) + centre[g] + B * beta[g]) - 1.0
+            a = alpha[i]
+            if a == 0.0:
+                if G > PGmax_old:
+                    keep[p] = False
+                    continue
+                PG = min(G, 0.0)
+            elif a == C[i]:
+                if G < PGmin_old:
+                    keep[p] = False
+                    continue
+                PG = max(G, 0.0)
+            else:
+                PG = G
+            PGmax_new = max(PGmax_new, PG)
+            PGmin_new = min(PGmin_new, PG)
+            if abs(PG) > 1e-12:
+                new = min(max(a - G / QD[i], 0.0), C[i])
+                if new != a:
+                    s = (new - a) * y[i]
+                    alpha[i] = new
+                    _add_row(data, indices, indptr, i, s, U[t], o_tt * s, w)
+                    beta[g] += B * s
+    return PGmax_new, PGmin_new
+
+
+def _dot(data, indices, indptr, i, w):
+    """``x_i'w`` for row i of a dense X (indices None) or a CSR one."""
+    raise NotImplementedError  # compiled only: see _dot_row
+
+
+def _add_row(data, indices, indptr, i, a, u, b, w):
+    """``u += a x_i`` and ``w += b x_i``."""
+    raise NotImplementedError  # compiled only: see _add_row_to
+
+
+# The dense and CSR versions are chosen when numba types the call (a branch
+# on ``indices is None`` would be typed for both kinds of X).
+@overload(_dot, inline="always", jit_options={"fastmath": _FAST})
+def _dot_row(data, indices, indptr, i, w):
+    if isinstance(indices, types.NoneType):
+        def dense(data, indices, indptr, i, w):
+            total = 0.0
+            for j in range(data.shape[1]):
+                total += data[i, j] * w[j]
+            return total
+        return dense
+
+    def csr(data, indices, indptr, i, w):
+        total = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            total += data[p] * w[indices[p]]
+        return total
+    return csr
+
+
+@overload(_add_row, inline="always", jit_options={"fastmath": _FAST})
+def _add_row_to(data, indices, indptr, i, a, u, b, w):
+    if isinstance(indices, types.NoneType):
+        def dense(data, indices, indptr, i, a, u, b, w):
+            for j in range(data.shape[1]):
+                u[j] += a * data[i, j]
+                w[j] += b * data[i, j]
+        return dense
+
+    def csr(data, indices, indptr, i, a, u, b, w):
+        for p in range(indptr[i], indptr[i + 1]):
+            u[indices[p]] += a * data[p]
+            w[indices[p]] += b * data[p]
+    return csr
