@@ -1,6 +1,7 @@
-"""The ``skmtl`` command, run as a user runs it (in a subprocess), and in this
-process where a test changes a setting (the progress rate, the file size from
-which reading is reported, the reader)."""
+"""The ``skmtl`` command: run as ``python -m skmtl`` runs it, in this process
+(the ``skmtl_command`` fixture of conftest.py), once as the installed console
+script in a subprocess, and through ``main`` where a test changes a setting
+(the progress rate, the file size from which reading is reported, the reader)."""
 
 import json
 import re
@@ -20,14 +21,13 @@ from skmtl._progress import StatusLine
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "schools.csv"
 
 
-def skmtl(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "skmtl", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
+@pytest.fixture
+def skmtl(skmtl_command):
+    return skmtl_command
 
 
 @pytest.mark.slow
-def test_default_run_prints_the_per_task_table():
+def test_default_run_prints_the_per_task_table(skmtl):
     done = skmtl("compare")
     assert done.returncode == 0, done.stderr
     assert "generated data: 20 tasks" in done.stdout
@@ -37,7 +37,7 @@ def test_default_run_prints_the_per_task_table():
     assert "Traceback" not in done.stderr
 
 
-def test_csv_run_with_json_and_plot(tmp_path):
+def test_csv_run_with_json_and_plot(tmp_path, skmtl):
     done = skmtl(
         "compare", EXAMPLE, "--task-column", "school", "--target", "passed", "--cv", "3",
         "--scoring", "accuracy", "--kernel", "linear", "--task-similarity", "0.5",
@@ -54,7 +54,7 @@ def test_csv_run_with_json_and_plot(tmp_path):
     assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_shared_mlp_model_on_a_csv():
+def test_shared_mlp_model_on_a_csv(skmtl):
     done = skmtl(
         "compare", EXAMPLE, "--task-column", "school", "--target", "passed", "--cv", "3",
         "--model", "mlp", "--hidden-layer-sizes", "8,4", "--quiet",
@@ -65,6 +65,7 @@ def test_shared_mlp_model_on_a_csv():
 
 
 def test_console_script_and_help():
+    """The one run in a subprocess: the console script pip installs, as a user starts it."""
     beside_python = Path(sys.executable).parent / "skmtl"  # where pip puts it in this environment
     script = str(beside_python) if beside_python.exists() else shutil.which("skmtl")
     if script is None:
@@ -107,7 +108,7 @@ def _rows(n_sites=2, per_site=10, label=lambda i: i % 2, feature="1.5"):
         ("no_target", "a CSV needs --task-column COL and --target COL"),
     ],
 )
-def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, case, message):
+def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, skmtl, case, message):
     target = "label"
     if case == "missing_file":
         path = tmp_path / "absent.csv"
@@ -152,7 +153,7 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, case, message):
         (["compare", "--model", "mlp", "--hidden-layer-sizes", "64,x"], "expected positive integers"),
     ],
 )
-def test_bad_options_are_one_line_too(args, message):
+def test_bad_options_are_one_line_too(skmtl, args, message):
     done = skmtl(*args)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -1,12 +1,12 @@
 """``skmtl compare`` with several --target columns: the wide form (one task per target).
 
-One run of the command in a subprocess, as a user runs it (as in
-``test_cli.py``); the checks on the data call ``main`` in the test process,
-with the cross-validation stubbed out (as in ``test_cli_errors.py``).
+One run of the command as ``python -m skmtl`` runs it (in this process: the
+``skmtl_command`` fixture of conftest.py, as in ``test_cli.py``); the checks on
+the data call ``main`` in the test process, with the cross-validation stubbed
+out (as in ``test_cli_errors.py``).
 """
 
 import json
-import subprocess
 import sys
 
 import numpy as np
@@ -37,12 +37,11 @@ def _write(tmp_path, n=60, edit=None):
     return path
 
 
-def test_several_targets_run_as_the_wide_form(tmp_path):
+def test_several_targets_run_as_the_wide_form(tmp_path, skmtl_command):
     path = _write(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "skmtl", "compare", str(path), *TARGETS, "--model", "mlp",
-         "--hidden-layer-sizes", "8", "--cv", "3", "--quiet", "--json", str(tmp_path / "out.json")],
-        capture_output=True, text=True, timeout=300,
+    done = skmtl_command(
+        "compare", path, *TARGETS, "--model", "mlp", "--hidden-layer-sizes", "8", "--cv", "3", "--quiet",
+        "--json", tmp_path / "out.json",
     )
     assert done.returncode == 0, done.stderr
     assert "60 rows, 3 tasks (one per --target), 2 features" in done.stdout

@@ -1,14 +1,28 @@
-"""The README's code runs as written, and so does the example it points to."""
+"""The README's code runs as written, and so do the examples.
 
-import os
+Each example runs as ``python examples/NAME.py ARGS`` runs it (as ``__main__``,
+with ``sys.argv`` set), in this process: a new interpreter would add 2-3 s
+each, mostly importing scikit-learn, and check nothing more.
+"""
+
 import re
-import subprocess
+import runpy
 import sys
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_example(name, *args, capsys, monkeypatch):
+    """What ``python examples/NAME ARGS`` prints; an error in the example fails the test."""
+    path = ROOT / "examples" / name
+    monkeypatch.setattr(sys, "argv", [str(path), *args])
+    capsys.readouterr()  # only the example's output
+    runpy.run_path(str(path), run_name="__main__")
+    return capsys.readouterr().out
 
 
 def test_readme_python_blocks_run():
@@ -20,33 +34,24 @@ def test_readme_python_blocks_run():
 
 
 @pytest.mark.slow
-def test_quickstart_example_runs():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
-        capture_output=True, text=True, timeout=300, check=True,
-    ).stdout
+def test_quickstart_example_runs(capsys, monkeypatch):
+    out = _run_example("quickstart.py", capsys=capsys, monkeypatch=monkeypatch)
     assert "learned Omega" in out and "independent (rho=0)" in out
 
 
-def test_keras_two_task_example_runs():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "keras_two_tasks.py")],
-        capture_output=True, text=True, timeout=300, check=True,
-    ).stdout
+def test_keras_two_task_example_runs(capsys, monkeypatch):
+    out = _run_example("keras_two_tasks.py", capsys=capsys, monkeypatch=monkeypatch)
     accuracies = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if line.startswith("test accuracy")]
     assert len(accuracies) == 2 and min(accuracies) > 0.9
     assert "first test image: digit 2, parity even" in out  # the wide form's answer, one row per image
 
 
-def test_keras_conv_two_inputs_example_runs():
+def test_keras_conv_two_inputs_example_runs(capsys, monkeypatch):
     # --quick: 512 training pairs, 5 epochs; about 6-8 s on the 2-core machine. One BLAS
     # thread: on a shared 2-core machine two OpenBLAS threads beside another busy
     # process made the same run 8x slower (57 s), with the same accuracies.
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "keras_conv_two_inputs.py"), "--quick"],
-        capture_output=True, text=True, timeout=300, check=True, env=env,
-    ).stdout
+    with threadpool_limits(limits=1):  # as OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1
+        out = _run_example("keras_conv_two_inputs.py", "--quick", capsys=capsys, monkeypatch=monkeypatch)
     accuracy = {}
     for line in out.splitlines():
         if line.startswith("test accuracy"):  # "test accuracy, <model>, <task>: <value>"

@@ -291,13 +291,15 @@ def test_n_jobs_gives_the_same_model():
     np.testing.assert_array_equal(a.decision_function(X, tasks=tasks), b.decision_function(X, tasks=tasks))
 
 
-@pytest.mark.slow  # SVC itself takes ~10 s at tol=1e-8 on the linear kernel
 @pytest.mark.parametrize("kernel", ["linear", "poly"])
 def test_other_kernels_match_svc(kernel):
     X, y, _ = clustered_tasks(n_per_task=30)
     kw = dict(kernel=kernel, gamma=0.1, coef0=0.5, degree=2, tol=1e-8)
     ours = MultiTaskKernelSVC(**kw).fit(X, y)
-    theirs = SVC(**kw).fit(X, y)
+    # On the linear kernel libsvm cycles for ~6e7 iterations (10+ s) at tol=1e-8; at
+    # tol=1e-5 it stops after ~160 within 3e-6 of that answer (and of ours), 30x
+    # inside the atol below. The poly kernel converges at once: its reference stays at 1e-8.
+    theirs = SVC(**{**kw, "tol": 1e-5 if kernel == "linear" else 1e-8}).fit(X, y)
     np.testing.assert_allclose(ours.decision_function(X), theirs.decision_function(X), atol=1e-4)
 
 
