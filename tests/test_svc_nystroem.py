@@ -127,3 +127,20 @@ def test_the_cvxpy_reference_is_for_the_exact_route_only():
     X, y, tasks = _problem(100)
     with pytest.raises(ValueError, match="solver='cvxpy' .* use solver='auto'"):
         MultiTaskKernelSVC(n_components=20, solver="cvxpy").fit(X, y, tasks=tasks)
+
+
+def test_dask_input_is_read_into_memory_after_a_memory_check(monkeypatch):
+    da = pytest.importorskip("dask.array", reason="dask is an optional extra (pip install skmtl[dask])")
+    import dask
+
+    from skmtl import _memory
+
+    X, y, tasks = _problem(300)
+    X_dask = da.from_array(X, chunks=100)
+    with dask.config.set(scheduler="threads"):  # a cluster test may have left distributed as default
+        model = MultiTaskKernelSVC(n_components=30, random_state=0).fit(X_dask, y, tasks=tasks)
+        reference = MultiTaskKernelSVC(n_components=30, random_state=0).fit(X, y, tasks=tasks)
+        np.testing.assert_array_equal(model.coef_, reference.coef_)
+        monkeypatch.setattr(_memory, "tightest_memory_limit", lambda: _memory.MemoryLimit(1000, "test"))
+        with pytest.raises(MemoryError, match="dask array X read into memory .* MultiTaskLinearSVC"):
+            MultiTaskKernelSVC(n_components=30).fit(X_dask, y, tasks=tasks)

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._memory import check_memory, format_bytes
+from .._dask import is_dask
 from .._labels import ClassifierLabelsMixin
 from .._one_vs_rest import OneVsRestMixin
 from .._tasks import TaskDataMixin
@@ -37,6 +38,17 @@ from ._nystroem import nystroem_features, nystroem_projection
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
 from .._similarity import learn_similarity, similarity_from_param
+
+def _check_gathered_dask(X) -> None:
+    """Refuse, before computing it, a dask X whose values would not fit in memory."""
+    n_bytes = float(getattr(X, "nbytes", np.nan))  # a dask DataFrame's size is unknown
+    if np.isfinite(n_bytes):
+        check_memory(
+            int(n_bytes), "dask array X read into memory",
+            "MultiTaskKernelSVC reads its rows into memory; MultiTaskLinearSVC and "
+            "MultiTaskLogisticRegression fit dask arrays a chunk at a time.",
+        )
+
 
 # What each route of fit sets, so that a refit by the other route drops it.
 _EXACT_ATTRIBUTES = ("support_", "support_vectors_", "dual_coef_", "_support_starts")
@@ -367,7 +379,16 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         -------
         self : MultiTaskKernelSVC
             The fitted estimator.
+
+        Notes
+        -----
+        A dask array or DataFrame X is read into memory, as a scikit-learn
+        estimator reads it (both solvers, and the Nyström route's coordinate
+        descent, visit one row at a time), after checking that it fits. The
+        linear models fit dask input a chunk at a time.
         """
+        if is_dask(X):
+            _check_gathered_dask(X)
         X, y, codes = self._validate_fit_data(
             X, y, tasks, dtype=np.float64, accept_sparse=self._accept_sparse
         )
