@@ -7,20 +7,25 @@ the gradient with two rows of Q. With one bias per task, the pair comes from
 the task whose optimality gap is largest, so every task's equality
 constraint holds throughout.
 
-Everything per step is a handful of whole-array NumPy operations on
-rows of the input Gram matrix, scaled on the fly by the task similarity, so
-the solver never forms ``Q`` and its cost per step is O(n).
+Each step is O(n) on rows of the input Gram matrix, scaled on the fly by the
+task similarity, so the solver never forms ``Q``. The steps run in compiled
+code (numba), a slice of steps between two progress reports: as whole-array
+NumPy operations they cost some ten array passes and their Python overhead
+a step, which was the whole cost on small problems.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .._progress import log_progress, tick
 from ._dual import DualProblem, DualSolution, intercepts, violating_sets
 
 TAU = 1e-12  # libsvm's floor on the curvature of a pair
-TICK_STEPS = 64  # steps between two progress reports: each step is O(n), a report O(1)
+# Steps between two progress reports: each step is O(n) (a few us for
+# n = 1000), a report a Python call; ~2**22 values read per slice.
+SLICE_VALUES = 1 << 22
 
 
 def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
@@ -37,12 +42,12 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
     alpha0 : ndarray, optional
         A feasible starting point (a warm start).
     verbose : int
-        Print progress every 10 000 steps when positive.
+        Print the largest gap after every slice of steps when positive.
     """
     K, y, C, omega = problem.K, problem.y, problem.C, problem.omega
     n = len(y)
     task = problem.task
-    # Row i of Omega∘K is K[i] * omega_rows[task[i]]: one multiply per fetched row.
+    # Row i of Omega∘K is K[i] * omega_rows[task[i]]: one multiply per fetched value.
     omega_rows = np.ascontiguousarray(omega[:, task])
     diag = omega[task, task] * np.diagonal(K)
     if alpha0 is None:
@@ -52,79 +57,84 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         alpha = np.clip(alpha0, 0.0, C)
         F = -y * problem.gradient(alpha)
     up, low = violating_sets(alpha, y, C)
-    # F + hide_up is F on I_up and -inf elsewhere (likewise for I_low): one
-    # pass each instead of a fill and a masked copy.
-    hide_up = np.where(up, 0.0, -np.inf)
-    hide_low = np.where(low, 0.0, np.inf)
-    # Tasks absent from a training fold have empty groups, which reduceat
-    # would not skip: drop them.
-    groups = np.unique(problem.group_starts)
-    several_groups = len(groups) > 2
-
-    up_F, low_F, work = np.empty(n), np.empty(n), np.empty(n)
-    limit = max_iter if max_iter >= 0 else np.inf
-    n_iter = 0
-    converged = False
+    # Tasks absent from a training fold have empty groups: drop them.
+    groups = np.unique(problem.group_starts).astype(np.intp)
+    task = np.asarray(task, dtype=np.intp)
+    limit = max_iter if max_iter >= 0 else np.iinfo(np.int64).max
+    per_slice = max(1, SLICE_VALUES // max(n, 1))
+    n_iter, first_gap = 0, None
     while True:
-        np.add(F, hide_up, out=up_F)
-        np.add(F, hide_low, out=low_F)
-        if several_groups:
-            gaps = np.maximum.reduceat(up_F, groups[:-1]) - np.minimum.reduceat(low_F, groups[:-1])
-            g = int(np.argmax(gaps))
-            gap = gaps[g]
-            a, b = groups[g], groups[g + 1]
-            i = a + int(up_F[a:b].argmax())
-        else:
-            a, b = 0, n
-            i = int(up_F.argmax())
-            gap = up_F[i] - low_F.min()
-        if not gap >= tol:  # also stops on NaN gaps of empty sets
-            converged = True
-            break
-        if n_iter >= limit:
-            break
-        if n_iter % TICK_STEPS == 0:  # progress: how far the gap has come down to tol
-            if n_iter == 0:
-                first_gap = gap
-            tick(log_progress(first_gap, gap, tol))
-        # Second-order choice of j: the largest decrease (F_i - F_t)^2 / curvature.
-        row_i = K[i] * omega_rows[task[i]]
-        gain = up_F[i] - low_F[a:b]
-        np.maximum(gain, 0.0, out=gain)
-        gain *= gain
-        curvature = diag[a:b] - 2.0 * row_i[a:b]
-        curvature += diag[i]
-        np.maximum(curvature, TAU, out=curvature)
-        gain /= curvature
-        j = a + int(gain.argmax())
-
-        old_i, old_j = alpha[i], alpha[j]
-        new_i, new_j = _pair_step(
-            old_i, old_j, y[i], y[j], -y[i] * F[i], -y[j] * F[j], C[i], C[j],
-            diag[i] + diag[j] - 2.0 * row_i[j],
+        steps, converged, gap = _smo_steps(
+            K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol,
+            min(per_slice, limit - n_iter),
         )
-        alpha[i], alpha[j] = new_i, new_j
-        # F -= y * (Q[:, i] da_i + Q[:, j] da_j), with y * Q[:, i] = y_i * row_i.
-        np.multiply(K[j], omega_rows[task[j]], out=work)
-        work *= (new_j - old_j) * y[j]
-        row_i *= (new_i - old_i) * y[i]
-        work += row_i
-        F -= work
-        for k in (i, j):
-            if y[k] > 0:
-                can_up, can_low = alpha[k] < C[k], alpha[k] > 0
-            else:
-                can_up, can_low = alpha[k] > 0, alpha[k] < C[k]
-            hide_up[k] = 0.0 if can_up else -np.inf
-            hide_low[k] = 0.0 if can_low else np.inf
-        n_iter += 1
-        if verbose and n_iter % 10000 == 0:
+        n_iter += steps
+        if first_gap is None:
+            first_gap = gap
+        tick(log_progress(first_gap, gap, tol))  # how far the gap has come down to tol
+        if verbose:
             print(f"[SMO] step {n_iter}: largest KKT gap {gap:.3g} (tol {tol:g})")
+        if converged or n_iter >= limit:
+            break
     if verbose:
         print(f"[SMO] {'converged' if converged else 'stopped'} after {n_iter} steps")
     return DualSolution(alpha, intercepts(alpha, y, C, F, problem.group_starts), n_iter, converged)
 
 
+@njit(cache=True, nogil=True)
+def _smo_steps(K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol, max_steps):
+    """Up to ``max_steps`` SMO steps, in place on alpha, F, up and low.
+
+    Returns the steps taken, whether every group's gap is below ``tol``, and
+    the largest gap at the last check.
+    """
+    n = len(y)
+    steps = 0
+    while True:
+        # The group with the largest gap max_{I_up} F - min_{I_low} F, and its i.
+        gap, i, a, b = -np.inf, -1, 0, 0
+        for g in range(len(groups) - 1):
+            top, arg, bottom = -np.inf, -1, np.inf
+            for k in range(groups[g], groups[g + 1]):
+                if up[k] and F[k] > top:
+                    top, arg = F[k], k
+                if low[k] and F[k] < bottom:
+                    bottom = F[k]
+            if top - bottom > gap:
+                gap, i, a, b = top - bottom, arg, groups[g], groups[g + 1]
+        if not gap >= tol:  # also when no pair violates at all (-inf)
+            return steps, True, gap
+        if steps >= max_steps:
+            return steps, False, gap
+        # Second-order choice of j: the largest decrease (F_i - F_j)^2 / curvature.
+        t_i = task[i]
+        j, best = -1, -1.0
+        for k in range(a, b):
+            if low[k] and F[i] - F[k] > 0.0:
+                curvature = max(diag[k] - 2.0 * (K[i, k] * omega_rows[t_i, k]) + diag[i], TAU)
+                gain = (F[i] - F[k]) * (F[i] - F[k]) / curvature
+                if gain > best:
+                    j, best = k, gain
+        t_j = task[j]
+        old_i, old_j = alpha[i], alpha[j]
+        new_i, new_j = _pair_step(
+            old_i, old_j, y[i], y[j], -y[i] * F[i], -y[j] * F[j], C[i], C[j],
+            diag[i] + diag[j] - 2.0 * (K[i, j] * omega_rows[t_i, j]),
+        )
+        alpha[i], alpha[j] = new_i, new_j
+        # F -= y * (Q[:, i] da_i + Q[:, j] da_j), with y_k Q[k, i] = y_i Omega[t_i, t_k] K[i, k].
+        step_i, step_j = (new_i - old_i) * y[i], (new_j - old_j) * y[j]
+        for k in range(n):
+            F[k] -= K[j, k] * omega_rows[t_j, k] * step_j + K[i, k] * omega_rows[t_i, k] * step_i
+        for k in (i, j):
+            if y[k] > 0:
+                up[k], low[k] = alpha[k] < C[k], alpha[k] > 0
+            else:
+                up[k], low[k] = alpha[k] > 0, alpha[k] < C[k]
+        steps += 1
+
+
+@njit(cache=True)
 def _pair_step(ai, aj, yi, yj, Gi, Gj, Ci, Cj, curvature):
     """Exact minimiser of the dual over (a_i, a_j) with the rest fixed (libsvm)."""
     if curvature <= 0:
