@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit, types
+from numba import types
 from numba.extending import overload
 
+from .._compiled import compiled
 from .._progress import log_progress, tick
 
 # With a bias, dual coordinate descent moves the bias's proximal centre once
@@ -143,7 +144,7 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
     return U.T @ L, (centre + B * beta)[:n_groups], n_epochs, converged
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _task_chunks(rows, codes, n_tasks, chunk):
     """``rows`` regrouped by task (keeping their order within a task), and the
     bounds of consecutive runs of at most ``chunk`` rows of one task."""
@@ -169,7 +170,7 @@ def _task_chunks(rows, codes, n_tasks, chunk):
     return order, bounds
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@compiled(nogil=True, fastmath=_FAST)
 def _epoch(data, indices, indptr, order, bounds, chunk_order, codes, y, C, QD, omega, U, w,
            alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep):
     """One pass of coordinate descent over ``order``, a chunk at a time.

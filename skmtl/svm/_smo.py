@@ -17,8 +17,8 @@ a step, which was the whole cost on small problems.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._compiled import compiled
 from .._progress import log_progress, tick
 from ._dual import DualProblem, DualSolution, intercepts, violating_sets
 
@@ -81,7 +81,7 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
     return DualSolution(alpha, intercepts(alpha, y, C, F, problem.group_starts), n_iter, converged)
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _smo_steps(K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol, max_steps):
     """Up to ``max_steps`` SMO steps, in place on alpha, F, up and low.
 
@@ -134,7 +134,7 @@ def _smo_steps(K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol, 
         steps += 1
 
 
-@njit(cache=True)
+@compiled()
 def _pair_step(ai, aj, yi, yj, Gi, Gj, Ci, Cj, curvature):
     """Exact minimiser of the dual over (a_i, a_j) with the rest fixed (libsvm)."""
     if curvature <= 0:
