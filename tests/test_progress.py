@@ -102,13 +102,17 @@ def test_the_training_loop_ticks_once_per_epoch(data):
     assert len(seen) == model.n_iter_ < model.max_iter and seen[-1] == model.n_iter_ / model.max_iter
 
 
-def test_the_smo_solver_ticks_its_way_down_to_tol(data):
+def test_the_smo_solver_ticks_its_way_down_to_tol(data, monkeypatch):
+    from skmtl.svm import _smo
+
     X, y, tasks = data
+    monkeypatch.setattr(_smo, "SLICE_VALUES", 16 * len(y))  # slices of 16 steps
     seen = []
     with progress_ticks(seen.append):
         model = MultiTaskKernelSVC(task_similarity=0.5).fit(X, y, tasks=tasks)
-    assert len(seen) == -(-model.n_iter_[0] // 64)  # one tick every 64 steps
-    assert seen[0] == 0.0 and 0.5 < max(seen) < 1.0 and all(0 <= f <= 1 for f in seen)
+    assert len(seen) == 1 + -(-model.n_iter_[0] // 16)  # at the start, then after every slice
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and 0.0 < np.median(seen) < 1.0
+    assert all(0 <= f <= 1 for f in seen)
 
 
 # 3. The bar --------------------------------------------------------------------

@@ -62,20 +62,16 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
     task = np.asarray(task, dtype=np.intp)
     limit = max_iter if max_iter >= 0 else np.iinfo(np.int64).max
     per_slice = max(1, SLICE_VALUES // max(n, 1))
-    n_iter, first_gap = 0, None
-    while True:
-        steps, converged, gap = _smo_steps(
-            K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol,
-            min(per_slice, limit - n_iter),
-        )
+    arrays = (K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol)
+    _, converged, first_gap = _smo_steps(*arrays, 0)  # the gap at the start
+    tick(log_progress(first_gap, first_gap, tol))
+    n_iter = 0
+    while not converged and n_iter < limit:
+        steps, converged, gap = _smo_steps(*arrays, min(per_slice, limit - n_iter))
         n_iter += steps
-        if first_gap is None:
-            first_gap = gap
         tick(log_progress(first_gap, gap, tol))  # how far the gap has come down to tol
         if verbose:
             print(f"[SMO] step {n_iter}: largest KKT gap {gap:.3g} (tol {tol:g})")
-        if converged or n_iter >= limit:
-            break
     if verbose:
         print(f"[SMO] {'converged' if converged else 'stopped'} after {n_iter} steps")
     return DualSolution(alpha, intercepts(alpha, y, C, F, problem.group_starts), n_iter, converged)
