@@ -77,6 +77,21 @@ def test_matches_cvxpy(omega, loss, bias):
         assert np.all(b == 0)
 
 
+@pytest.mark.parametrize("bias", BIASES)
+@pytest.mark.parametrize("every_task", [False, True])
+def test_both_orders_of_coordinate_descent_match_cvxpy(every_task, bias, monkeypatch):
+    # Dense rows of 3 tasks take chunks of one task's rows; sparse rows far
+    # narrower than X keep every task's weights current. Force each here.
+    from skmtl.linear_model import _dual_cd
+
+    monkeypatch.setattr(_dual_cd, "_keeps_every_task", lambda *args: every_task)
+    X, y, codes, L, C = random_problem(3)
+    V, b, _ = solve(X, y, codes, L, C, "hinge", bias)
+    V_ref, b_ref = solve_primal_cvxpy(X, y, codes, L, C, loss="hinge", bias=bias)
+    f_ref = primal_objective(X, y, codes, L, C, "hinge", V_ref, b_ref)
+    assert abs(primal_objective(X, y, codes, L, C, "hinge", V, b) - f_ref) <= 1e-6 * abs(f_ref)
+
+
 def one_task(seed=0, n=120, d=6):
     rng = np.random.RandomState(seed)
     X = rng.randn(n, d)

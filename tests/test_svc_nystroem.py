@@ -141,6 +141,9 @@ def test_dask_input_is_read_into_memory_after_a_memory_check(monkeypatch):
         model = MultiTaskKernelSVC(n_components=30, random_state=0).fit(X_dask, y, tasks=tasks)
         reference = MultiTaskKernelSVC(n_components=30, random_state=0).fit(X, y, tasks=tasks)
         np.testing.assert_array_equal(model.coef_, reference.coef_)
+        frame = pytest.importorskip("dask.dataframe", reason="dask is an optional extra").from_array(X, chunksize=100)
+        from_frame = MultiTaskKernelSVC(n_components=30, random_state=0).fit(frame, y, tasks=tasks)
+        np.testing.assert_array_equal(from_frame.coef_, reference.coef_)
         monkeypatch.setattr(_memory, "tightest_memory_limit", lambda: _memory.MemoryLimit(1000, "test"))
         with pytest.raises(MemoryError, match="dask array X read into memory .* MultiTaskLinearSVC"):
             MultiTaskKernelSVC(n_components=30).fit(X_dask, y, tasks=tasks)

@@ -8,13 +8,16 @@ The dual of the hinge-loss problem in `skmtl.linear_model._primal` is
 and coordinate descent (Hsieh et al., ICML 2008) takes one exact step per
 row: the gradient ``G_i = y_i x_i'w_{t_i} - 1`` needs task ``t_i``'s weights,
 ``w_t = sum_s Omega[t, s] u_s`` with ``u_s = sum_{i in s} a_i y_i x_i``.
-Keeping every task's ``w_t`` current would cost ``T d`` a step (a step on a
-row of task s moves every ``w_t`` by ``Omega[t, s]``). Instead the rows are
-visited a chunk of one task at a time, in random order within each task and
-over the chunks: a chunk of task t computes ``w_t`` once (``T d``), and
-within it a step moves ``u_t`` and ``w_t`` only (``2d``), since no other
-task's ``u`` changes meanwhile. The steps are the same exact coordinate
-steps; only the order is grouped.
+Keeping every task's ``w_t`` current costs ``T nnz(x_i)`` a step (a step on
+a row of task s moves every ``w_t`` by ``Omega[t, s]``). For dense rows and
+more than two tasks, the rows are instead visited a chunk of one task at a
+time, in random order within each task and over the chunks: a chunk of task
+t computes ``w_t`` once (``T d``), and within it a step moves ``u_t`` and
+``w_t`` only (``2d``), since no other task's ``u`` changes meanwhile. Sparse
+rows with far fewer non-zeros than features make that per-chunk ``T d`` the
+larger cost; there (and with one or two tasks) every task's weights are kept
+current and the rows visited in plain random order. Either way the steps
+are the same exact coordinate steps.
 
 The epochs run in compiled code (numba): a step is a few hundred flops, and
 in Python the interpreter's overhead per step was the whole cost (about
@@ -36,10 +39,10 @@ from .._progress import log_progress, tick
 _PROXIMAL_ACCURACY = 0.3
 
 # Rows a chunk: at least T, as a chunk recomputes its task's weights (T d
-# flops) against about 3 d flops a row; and no more than that, as long runs of
-# one task's rows slow the descent like unshuffled rows (on 100,000 rows of
-# 100 tasks, chunks of 256 took twice the epochs of a random order; 32, the
-# same as random).
+# flops) against about 3 d flops a dense row; and no more than that, as long
+# runs of one task's rows slow the descent like unshuffled rows (on 100,000
+# rows of 100 tasks, chunks of 256 took twice the epochs of a random order;
+# 32, the same as random).
 _MIN_CHUNK = 32
 
 # Sums of products may be reassociated (vectorised); nothing else of
@@ -93,20 +96,29 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
             centre = warm_start["bias"] - B * beta  # the same bias to start from
     if sp.issparse(X):
         data, indices, indptr = X.data, X.indices, X.indptr
-    else:
-        data, indices, indptr = X, None, None
+    else:  # rows of a Fortran-ordered X would be strided reads: 4-5x slower
+        data, indices, indptr = np.ascontiguousarray(X), None, None
     codes = np.asarray(codes, dtype=np.intp)
+    chunk = max(_MIN_CHUNK, n_tasks)
+    every_task = _keeps_every_task(n_tasks, d, X.nnz / max(n, 1) if sp.issparse(X) else d, chunk)
+    # every_task: W[t] = w_t, kept current; else W = U and w is the chunk's w_t.
+    W = omega @ U if every_task else U
     w = np.empty(d)
     every = np.flatnonzero(fitted)
     active = every
     PGmax_old, PGmin_old = np.inf, -np.inf
     n_epochs, converged = 0, False
     while n_epochs < max_iter:
-        order, bounds = _task_chunks(rng.permutation(active), codes, n_tasks, max(_MIN_CHUNK, n_tasks))
+        if every_task:
+            order = rng.permutation(active)
+            bounds, chunk_order = np.array([0, len(order)]), np.zeros(1, dtype=np.intp)
+        else:
+            order, bounds = _task_chunks(rng.permutation(active), codes, n_tasks, chunk)
+            chunk_order = rng.permutation(len(bounds) - 1)
         keep = np.ones(len(order), dtype=bool)
         PGmax_new, PGmin_new = _epoch(
-            data, indices, indptr, order, bounds, rng.permutation(len(bounds) - 1), codes, y, C,
-            QD, omega, U, w, alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep,
+            data, indices, indptr, order, bounds, chunk_order, every_task, codes, y, C,
+            QD, omega, W, w, alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep,
         )
         n_epochs += 1
         active = order[keep]
@@ -144,6 +156,12 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
     return U.T @ L, (centre + B * beta)[:n_groups], n_epochs, converged
 
 
+def _keeps_every_task(n_tasks, d, row_cost, chunk) -> bool:
+    """Whether keeping every task's weights current (T nnz a step) costs less
+    than chunks of one task's rows (2 nnz a step and T d a chunk)."""
+    return (n_tasks + 1) * row_cost <= 3 * row_cost + n_tasks * d / chunk
+
+
 @compiled(nogil=True)
 def _task_chunks(rows, codes, n_tasks, chunk):
     """``rows`` regrouped by task (keeping their order within a task), and the
@@ -171,31 +189,37 @@ def _task_chunks(rows, codes, n_tasks, chunk):
 
 
 @compiled(nogil=True, fastmath=_FAST)
-def _epoch(data, indices, indptr, order, bounds, chunk_order, codes, y, C, QD, omega, U, w,
-           alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep):
+def _epoch(data, indices, indptr, order, bounds, chunk_order, every_task, codes, y, C, QD,
+           omega, W, w, alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep):
     """One pass of coordinate descent over ``order``, a chunk at a time.
 
-    Updates alpha, U and beta in place, clears ``keep`` for the rows shrinking
-    sets aside, and returns the largest and smallest projected gradients.
-    X is dense (``data``, with ``indices`` and ``indptr`` None) or CSR.
+    With ``every_task``, W holds every task's weights, kept current (one
+    chunk of rows of any task); otherwise W holds the per-task sums ``u_t``
+    and each chunk, of one task's rows, computes its task's weights into w.
+    Updates alpha, W and beta in place, clears ``keep`` for the rows
+    shrinking sets aside, and returns the largest and smallest projected
+    gradients. X is dense (``data``, with ``indices`` and ``indptr`` None) or
+    CSR.
     """
-    n_tasks, d = U.shape
+    n_tasks, d = W.shape
     PGmax_new, PGmin_new = -np.inf, np.inf
     for c in chunk_order:
         lo, hi = bounds[c], bounds[c + 1]
-        t = codes[order[lo]]
-        for j in range(d):
-            w[j] = 0.0
-        for s in range(n_tasks):
-            o = omega[t, s]
-            if o != 0.0:
-                for j in range(d):
-                    w[j] += o * U[s, j]
-        o_tt = omega[t, t]
+        if not every_task:
+            t = codes[order[lo]]
+            for j in range(d):
+                w[j] = 0.0
+            for s in range(n_tasks):
+                o = omega[t, s]
+                if o != 0.0:
+                    for j in range(d):
+                        w[j] += o * W[s, j]
         for p in range(lo, hi):
             i = order[p]
+            t = codes[i]
             g = group_of_row[i]
-            G = y[i] * (_dot(data, indices, indptr, i, w) + centre[g] + B * beta[g]) - 1.0
+            weights = W[t] if every_task else w
+            G = y[i] * (_dot(data, indices, indptr, i, weights) + centre[g] + B * beta[g]) - 1.0
             a = alpha[i]
             if a == 0.0:
                 if G > PGmax_old:
@@ -214,25 +238,39 @@ def _epoch(data, indices, indptr, order, bounds, chunk_order, codes, y, C, QD, o
             if abs(PG) > 1e-12:
                 new = min(max(a - G / QD[i], 0.0), C[i])
                 if new != a:
-                    s = (new - a) * y[i]
+                    step = (new - a) * y[i]
                     alpha[i] = new
-                    _add_row(data, indices, indptr, i, s, U[t], o_tt * s, w)
-                    beta[g] += B * s
+                    beta[g] += B * step
+                    if every_task:  # w_s += Omega[s, t] step x_i, every s
+                        for s in range(n_tasks):
+                            if omega[s, t] != 0.0:
+                                _add_row(data, indices, indptr, i, omega[s, t] * step, W[s])
+                    else:  # u_t and the chunk's w_t
+                        _add_row(data, indices, indptr, i, step, W[t])
+                        _add_row(data, indices, indptr, i, omega[t, t] * step, w)
     return PGmax_new, PGmin_new
 
 
 def _dot(data, indices, indptr, i, w):
     """``x_i'w`` for row i of a dense X (indices None) or a CSR one."""
-    raise NotImplementedError  # compiled only: see _dot_row
+    if indices is None:
+        return float(data[i] @ w)
+    part = slice(indptr[i], indptr[i + 1])
+    return float(data[part] @ w[indices[part]])
 
 
-def _add_row(data, indices, indptr, i, a, u, b, w):
-    """``u += a x_i`` and ``w += b x_i``."""
-    raise NotImplementedError  # compiled only: see _add_row_to
+def _add_row(data, indices, indptr, i, a, u):
+    """``u += a x_i``."""
+    if indices is None:
+        u += a * data[i]
+    else:
+        part = slice(indptr[i], indptr[i + 1])
+        u[indices[part]] += a * data[part]
 
 
-# The dense and CSR versions are chosen when numba types the call (a branch
-# on ``indices is None`` would be typed for both kinds of X).
+# The compiled versions, dense or CSR, are chosen when numba types the call
+# (a branch on ``indices is None`` would be typed for both kinds of X); the
+# Python ones above run when numba's JIT is disabled (NUMBA_DISABLE_JIT=1).
 @overload(_dot, inline="always", jit_options={"fastmath": _FAST})
 def _dot_row(data, indices, indptr, i, w):
     if isinstance(indices, types.NoneType):
@@ -252,16 +290,14 @@ def _dot_row(data, indices, indptr, i, w):
 
 
 @overload(_add_row, inline="always", jit_options={"fastmath": _FAST})
-def _add_row_to(data, indices, indptr, i, a, u, b, w):
+def _add_row_to(data, indices, indptr, i, a, u):
     if isinstance(indices, types.NoneType):
-        def dense(data, indices, indptr, i, a, u, b, w):
+        def dense(data, indices, indptr, i, a, u):
             for j in range(data.shape[1]):
                 u[j] += a * data[i, j]
-                w[j] += b * data[i, j]
         return dense
 
-    def csr(data, indices, indptr, i, a, u, b, w):
+    def csr(data, indices, indptr, i, a, u):
         for p in range(indptr[i], indptr[i + 1]):
             u[indices[p]] += a * data[p]
-            w[indices[p]] += b * data[p]
     return csr

@@ -40,11 +40,14 @@ from ._smo import solve_smo
 from .._similarity import learn_similarity, similarity_from_param
 
 def _check_gathered_dask(X) -> None:
-    """Refuse, before computing it, a dask X whose values would not fit in memory."""
-    n_bytes = float(getattr(X, "nbytes", np.nan))  # a dask DataFrame's size is unknown
-    if np.isfinite(n_bytes):
+    """Refuse, before computing it, a dask array X whose values would not fit in memory.
+
+    A dask DataFrame's length is unknown until computed: it is read as it is.
+    """
+    n_values = float(X.size) if hasattr(X, "chunks") else np.nan  # nan: unknown chunks
+    if np.isfinite(n_values):
         check_memory(
-            int(n_bytes), "dask array X read into memory",
+            8 * int(n_values), "dask array X read into memory (as float64)",
             "MultiTaskKernelSVC reads its rows into memory; MultiTaskLinearSVC and "
             "MultiTaskLogisticRegression fit dask arrays a chunk at a time.",
         )
@@ -384,7 +387,8 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         -----
         A dask array or DataFrame X is read into memory, as a scikit-learn
         estimator reads it (both solvers, and the Nyström route's coordinate
-        descent, visit one row at a time), after checking that it fits. The
+        descent, visit one row at a time); a dask array only after checking
+        that it fits (a DataFrame's length is unknown until read). The
         linear models fit dask input a chunk at a time.
         """
         if is_dask(X):
