@@ -58,7 +58,6 @@ import argparse
 import cProfile
 import json
 import pstats
-import resource
 import subprocess
 import sys
 import time
@@ -72,6 +71,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from _rss import peak_rss_mib
 from skmtl import SharedCNNClassifier
 
 FILTERS, KERNEL, POOL, HIDDEN, BATCH, N_TEST = 32, 3, 2, (128, 64), 32, 1024
@@ -180,15 +180,6 @@ def speed(X, Y, X_test, Y_test, epochs, repeats):
     print(f"\nnumpy backend / plain PyTorch: {numpy_ratio:.2f} (target <= 1.3); "
           f"torch backend / plain PyTorch: {median['SharedCNNClassifier torch cpu'] / plain:.2f}")
     return numpy_ratio
-
-
-def peak_rss_mib():
-    """This process's peak resident memory since its exec (VmHWM), in MiB."""
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
-    except (OSError, StopIteration):  # not Linux: ru_maxrss (KiB on Linux, bytes on macOS)
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
 
 
 def memory_child(name, n, epochs, traced):

@@ -60,7 +60,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -74,6 +73,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from _rss import peak_rss_mib, reset_peak_rss
 from skmtl import MultiTaskLinearSVC, MultiTaskLogisticRegression
 
 N_TASKS, N_FEATURES, N_CLUSTERS, TASK_NOISE, LABEL_NOISE, SCALE = 100, 20, 5, 0.2, 0.1, 2.0
@@ -191,25 +191,6 @@ def cluster_recovery(omega):
     same = cluster[:, None] == cluster[None, :]
     off = ~np.eye(len(omega), dtype=bool)
     return float(corr[same & off].mean()), float(corr[~same].mean())
-
-
-def peak_rss_mib():
-    """This process's peak resident memory (VmHWM), in MiB."""
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
-    except (OSError, StopIteration):  # not Linux: ru_maxrss (KiB on Linux, bytes on macOS)
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
-
-
-def reset_peak_rss():
-    """Reset VmHWM to the current resident size (Linux >= 4.0); False where it cannot."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def memory_child(name, rows, threads):

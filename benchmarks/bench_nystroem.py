@@ -62,6 +62,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from _rss import vmhwm_mib
 from skmtl import MultiTaskKernelSVC
 from skmtl.datasets import make_multitask_classification
 
@@ -91,15 +92,6 @@ def threads():
 
 def load():
     return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
-
-
-def vmhwm_mib(pid="self"):
-    """Peak resident memory (VmHWM) of a process, in MiB; None if unreadable."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
-    except (OSError, StopIteration):
-        return None
 
 
 # ------------------------------------------------------------------ part 1
