@@ -73,6 +73,17 @@ def half_split(y, tasks, rng):
     return train
 
 
+def splits(X, y, tasks, n_splits):
+    """The protocol's splits: for each, the training half (a boolean mask,
+    seeded by the split's number) and 5 inner folds of it, stratified by task
+    and label."""
+    for split in range(n_splits):
+        train = half_split(y, tasks, np.random.RandomState(split))
+        strata = tasks[train] * 2 + y[train]
+        inner = list(StratifiedKFold(5, shuffle=True, random_state=split).split(X[train], strata))
+        yield split, train, inner
+
+
 def mean_task_auc(y, scores, tasks):
     return float(np.mean([roc_auc_score(y[tasks == t], scores[tasks == t]) for t in np.unique(tasks)]))
 
@@ -122,11 +133,7 @@ def main():
     scores = {name: [] for name in MODELS}
     chosen = {name: [] for name in MODELS}
     started = time.perf_counter()
-    for split in range(args.splits):
-        rng = np.random.RandomState(split)
-        train = half_split(y, tasks, rng)
-        strata = tasks[train] * 2 + y[train]
-        inner = list(StratifiedKFold(5, shuffle=True, random_state=split).split(X[train], strata))
+    for split, train, inner in splits(X, y, tasks, args.splits):
         line = []
         for name, (fixed, extra) in MODELS.items():
             grid = {"C": C_GRID, "class_weight": WEIGHTS, **extra}

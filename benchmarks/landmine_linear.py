@@ -65,11 +65,11 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from landmine import PUBLISHED, half_split, load, mean_task_auc, task_auc_scorer
+from landmine import PUBLISHED, load, mean_task_auc, splits, task_auc_scorer
 from skmtl import MultiTaskLinearSVC, MultiTaskLogisticRegression
 from skmtl.compose import FeatureTransformer
 
@@ -133,11 +133,7 @@ def main():
     chosen = {name: [] for name in args.models}
     seconds = {name: 0.0 for name in args.models}
     started = time.perf_counter()
-    for split in range(args.splits):
-        rng = np.random.RandomState(split)
-        train = half_split(y, tasks, rng)
-        strata = tasks[train] * 2 + y[train]
-        inner = list(StratifiedKFold(5, shuffle=True, random_state=split).split(X[train], strata))
+    for split, train, inner in splits(X, y, tasks, args.splits):
         line = []
         for name in args.models:
             estimator, fixed, extra = models[name]
