@@ -3,18 +3,29 @@
 from ._version import __version__
 from .linear_model import MultiTaskLinearSVC, MultiTaskLogisticRegression
 from .model_selection import IndependentTaskClassifier, PooledTaskClassifier, compare_with_single_task
-from .nn import SharedCNNClassifier, SharedMLPClassifier, SharedRNNClassifier
-from .svm import MultiTaskKernelSVC
+from .nn import (
+    SharedCNNClassifier,
+    SharedCNNRegressor,
+    SharedMLPClassifier,
+    SharedMLPRegressor,
+    SharedRNNClassifier,
+    SharedRNNRegressor,
+)
+from .svm import MultiTaskKernelSVC, MultiTaskKernelSVR
 
 __all__ = [
     "IndependentTaskClassifier",
     "MultiTaskKernelSVC",
+    "MultiTaskKernelSVR",
     "MultiTaskLinearSVC",
     "MultiTaskLogisticRegression",
     "PooledTaskClassifier",
     "SharedCNNClassifier",
+    "SharedCNNRegressor",
     "SharedMLPClassifier",
+    "SharedMLPRegressor",
     "SharedRNNClassifier",
+    "SharedRNNRegressor",
     "compare_with_single_task",
     "__version__",
 ]

@@ -143,6 +143,10 @@ class RegressorTargetsMixin:
             out[rows] = predicted
         return out
 
+    def _score_task_codes(self, X, tasks):
+        """Each row's task code for :meth:`score` (estimators that read X in other forms override it)."""
+        return self._validate_predict_data(X, tasks)[1]
+
     def _wide_score(self, X, y, sample_weight):
         """Mean over tasks of the R² on each task's labelled entries (a DataFrame y matched by column name)."""
         y = align_wide_columns(y, self.tasks_)
@@ -193,6 +197,6 @@ class RegressorTargetsMixin:
         predicted = self.predict(X, tasks=tasks)
         if self.n_tasks_ == 1:
             return r2_score(y, predicted, sample_weight=sample_weight)
-        codes = self._validate_predict_data(X, tasks)[1]
+        codes = self._score_task_codes(X, tasks)
         truth = as_targets(np.ravel(y))
         return mean_task_r2(truth, np.asarray(predicted, dtype=float), codes, self.n_tasks_, sample_weight)

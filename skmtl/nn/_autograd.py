@@ -3,8 +3,8 @@
 One graph node per array operation: each op computes its output and returns
 a :class:`Tensor` that remembers its parents and a closure that, given the
 gradient of the output, accumulates the gradients of the parents. Heavy
-compound steps (softmax + cross-entropy, sigmoid + binary cross-entropy) are
-single fused nodes, because a node per small op makes Python overhead
+compound steps (softmax + cross-entropy, sigmoid + binary cross-entropy,
+squared error) are single fused nodes, because a node per small op makes Python overhead
 dominate. The engine knows nothing of scikit-learn.
 
 Gradients are accumulated (``+=``), never overwritten, so a tensor used
@@ -447,3 +447,45 @@ def sigmoid_binary_cross_entropy(logits, target, weight=None):
         _accumulate(logits, (g * grad).reshape(logits.shape))
 
     return _node(np.asarray(losses.sum()), (logits,), backward)
+
+
+def squared_error(outputs, target, weight=None):
+    """Half the summed (weighted) squared error of one output per row against real targets.
+
+    One fused node, as the cross-entropies: the loss is
+    ``0.5 * sum_i weight_i (f_i - y_i)^2`` and its backward pass
+    ``weight_i (f_i - y_i)``, ``MLPRegressor``'s output delta (identity
+    output and squared error are a canonical pair, as softmax and
+    cross-entropy are). Divided by the summed weights it is
+    ``sklearn.neural_network._base.squared_loss``.
+
+    Parameters
+    ----------
+    outputs : Tensor of shape (n,) or (n, 1)
+    target : ndarray of shape (n,)
+        In the outputs' dtype (a float64 target would make the gradient float64).
+    weight : ndarray of shape (n,), default=None
+
+    Returns
+    -------
+    Tensor
+        Scalar loss.
+
+    Examples
+    --------
+    >>> f = Tensor(np.array([[1.0], [3.0]]), requires_grad=True)
+    >>> loss = squared_error(f, np.array([0.0, 1.0]), np.array([1.0, 0.5]))
+    >>> float(loss.data)
+    1.5
+    >>> loss.backward()
+    >>> f.grad
+    array([[1.],
+           [1.]])
+    """
+    residual = outputs.data.reshape(-1) - target
+    weighted = residual if weight is None else residual * weight
+
+    def backward(grad):
+        _accumulate(outputs, (weighted * grad).reshape(outputs.shape))
+
+    return _node(np.asarray(0.5 * np.dot(weighted, residual)), (outputs,), backward)

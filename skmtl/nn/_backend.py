@@ -14,6 +14,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 
+def training_targets(y, dtype):
+    """Targets as a backend holds them: class indices as they are, real values in the network's dtype.
+
+    A float64 target against float32 outputs would make the loss's gradient,
+    and with it every step, float64 (NumPy 2 promotion).
+    """
+    return y.astype(dtype, copy=False) if y.dtype.kind == "f" else y
+
+
 def one_sweep(batch, coefficients) -> bool:
     """Whether one backward pass can cover heads and trunk.
 

@@ -1,9 +1,14 @@
-"""What every parameter-sharing classifier has in common, whatever its trunk.
+"""What every parameter-sharing network has in common, whatever its trunk and its targets.
 
-A subclass names its trunk (:meth:`_make_trunk`) and how it reads ``X``
-(:meth:`_training_inputs`, :meth:`_prediction_inputs`); this base holds the
-parameters, the task and label bookkeeping, the backends and the
-predictions, and hands the epochs to :func:`._training.train`.
+Three axes meet in an estimator: the trunk (dense, recurrent,
+convolutional: a subclass names it with :meth:`_make_trunk` and says how it
+reads ``X`` with :meth:`_training_inputs` and :meth:`_prediction_inputs`),
+the targets (class labels in :mod:`._classifier`, real values in
+:mod:`._regressor`: how they are encoded, what each head outputs and which
+loss it takes, how the early-stopping score is computed), and what is here
+for all of them: the parameters, the task weights, the backends, the
+network's parameters and their pickling, and the call into
+:func:`._training.train`, the one training loop.
 """
 
 from __future__ import annotations
@@ -15,16 +20,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 
-from .._labels import ClassifierLabelsMixin
 from .._tasks import NO_TASK, TaskDataMixin, WideTargets, entry_weights, plain_id, show_ids
-from ._autograd import Tensor, _sigmoid
+from ._autograd import Tensor
 from ._network import SharedNetwork, is_weight
 from ._numpy_backend import NumpyBackend, NumpyOps
 from ._optimizers import SGD, Adam
@@ -48,10 +49,36 @@ def layer_sizes(value, name: str, allow_empty: bool) -> tuple:
     return tuple(int(s) for s in sizes)
 
 
-class BaseSharedNetworkClassifier(
-    ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta
-):
-    """Shared trunk, per-task heads, MLPClassifier's training; not for direct use."""
+def store_parameters(estimator, arguments: dict) -> None:
+    """Set every constructor argument as an attribute of the same name, untouched.
+
+    ``arguments`` is the constructor's ``locals()``: scikit-learn's
+    convention (parameters stored as given, checked in ``fit``) without one
+    assignment line per parameter in each of six estimators of some thirty
+    parameters.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+def usable_strata(candidates, max_strata):
+    """The first of ``candidates`` (arrays of stratum labels) that ``train_test_split``
+    can stratify by (two rows per stratum, no more strata than the smaller side), else None."""
+    for strata in candidates:
+        sizes = np.unique(strata, return_counts=True)[1]
+        if sizes.min() >= 2 and len(sizes) <= max_strata:
+            return strata
+    return None
+
+
+class BaseSharedNetwork(TaskDataMixin, metaclass=ABCMeta):
+    """Shared trunk, per-task heads, scikit-learn's MLP training; not for direct use.
+
+    The classifier and regressor bases put their target handling before
+    this class and scikit-learn's ``ClassifierMixin`` / ``RegressorMixin``
+    and ``BaseEstimator`` after it.
+    """
 
     _parameter_constraints: dict = {
         "task_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -75,7 +102,6 @@ class BaseSharedNetworkClassifier(
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, list, None],
         "task_weights": [StrOptions({"balanced"}), dict, None],
         "loss_weighting": [StrOptions(set(LOSS_WEIGHTINGS))],
         "gradient_method": [StrOptions(set(GRADIENT_METHODS)), None],
@@ -111,75 +137,53 @@ class BaseSharedNetworkClassifier(
             )
         self._tower_sizes()  # refuses widths of 0
 
-    # ------------------------------------------------------------------ fit
+    # ------------------------------------------------- hooks of the targets
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None, sample_weight=None):
-        """Train the network on all tasks at once.
+    #: What makes each entry's weight, as the messages name it.
+    _entry_weight_names = "sample_weight"
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows, with the task column when ``task_column`` is set.
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Class labels; tasks may have different label sets. The wide
-            form, an array or DataFrame with one column per task (task ids:
-            its column names, else ``0..n_tasks-1``), labels every row for
-            every task, a missing value (NaN, None, ``pd.NA``) meaning "not
-            labelled for this task"; the trunk then runs once per row.
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None (never with a
-            wide y).
-        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
-            Per-row weights of the loss, or, with a wide y, per label.
+    @abstractmethod
+    def _encode_first_targets(self, y, codes, sample_weight, **options):
+        """Set the target attributes from the first training targets; return each entry's training target.
 
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        ``y`` is the long form's validated targets or a
+        :class:`~skmtl._tasks.WideTargets`, ``codes`` each entry's task.
         """
-        return self._fit(X, y, tasks, sample_weight, incremental=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, tasks=None, sample_weight=None, classes=None):
-        """Train for one epoch over the given rows, keeping the weights and optimizer state.
+    @abstractmethod
+    def _encode_more_targets(self, y, codes):
+        """Each entry's training target for a later call (warm start, ``partial_fit``)."""
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows, with the task column when ``task_column`` is set.
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Class labels, in the form of the first call (long or wide).
-        tasks : array-like of shape (n_samples,), default=None
-            Task id of each row, when ``task_column`` is None. The first call
-            fixes the set of tasks.
-        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
-            Per-row weights of the loss (per label with a wide y).
-        classes : array-like of shape (n_classes,), or list of n_tasks arrays, default=None
-            All labels, required on the first call (as for ``MLPClassifier``);
-            every task's head then covers all of them. With a wide y, one
-            array per task (as ``MultiOutputClassifier.partial_fit``).
+    @abstractmethod
+    def _head_layout(self):
+        """(output units of each task's head, name of each head's loss), for :class:`SharedNetwork`."""
 
-        Returns
-        -------
-        self : object
-            The estimator, trained one epoch more.
-        """
-        if not hasattr(self, "task_coefs_") and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        if hasattr(self, "task_coefs_") and classes is not None:
-            if not np.array_equal(np.unique(classes), self.classes_):
-                raise ValueError(
-                    f"`classes={list(classes)!r}` is not the same as the classes of the first "
-                    f"fit, {self.classes_}; pass the same classes, or none."
-                )
-        return self._fit(X, y, tasks, sample_weight, incremental=True, classes=classes)
+    @abstractmethod
+    def _validation_score(self, data):
+        """The early-stopping score of a :class:`TrainingSet` (higher is better)."""
 
-    def _fit(self, X, y, tasks, sample_weight, incremental, classes=None):
+    def _target_weights(self, codes, targets):
+        """Each entry's weight beside its sample weight (a classifier's class weight)."""
+        return np.ones(len(codes))
+
+    def _single_task_strata(self, data):
+        """Labels to stratify the validation split of a single task by (None: not stratified)."""
+        return None
+
+    def _strata_candidates(self, data):
+        """Stratifications of a multi-task validation split to try, finest first."""
+        return [data.codes]
+
+    def _is_trained(self):
+        """Whether a network has been set up by a first fit (what warm_start and partial_fit continue)."""
+        return hasattr(self, "task_coefs_")
+
+    def _fit(self, X, y, tasks, sample_weight, incremental, **first_options):
+        """The body of ``fit`` and ``partial_fit``; ``first_options`` go to :meth:`_encode_first_targets`."""
         self._check_params()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        first_pass = not hasattr(self, "task_coefs_") or (not self.warm_start and not incremental)
+        first_pass = not self._is_trained() or (not self.warm_start and not incremental)
         dtype = _DTYPES[self.dtype]
         X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
         X = self._cast_inputs(X, dtype)
@@ -191,25 +195,25 @@ class BaseSharedNetworkClassifier(
         self._random_state = check_random_state(self.random_state)
 
         if first_pass:
-            local = self._encode_fit_labels(y, codes, sample_weight, classes)
+            targets = self._encode_first_targets(y, codes, sample_weight, **first_options)
             self._initialize(X, dtype)
         else:
-            local = self._encode_more_labels(y, codes, warm_start=self.warm_start)
+            targets = self._encode_more_targets(y, codes)
         if self._optimizer is None or not incremental:
             self._optimizer = self._make_optimizer(self._params, self._flat_params, self._flat_offsets)
 
-        row_weight = sample_weight * self._class_weights(codes, local)
+        row_weight = sample_weight * self._target_weights(codes, targets)
         with np.errstate(over="ignore"):
             too_large = not np.isfinite(row_weight.astype(dtype)).all()
         if too_large:
             raise ValueError(
-                f"sample_weight (times class_weight) has values too large for dtype={self.dtype!r} "
+                f"{self._entry_weight_names} has values too large for dtype={self.dtype!r} "
                 "(they overflow to inf); rescale the weights (e.g. divide them by their mean) "
                 "or use dtype='float64'."
             )
         if first_pass:
             self._task_weight_vector = self._resolve_task_weights(codes, row_weight)
-        data = TrainingSet(X, codes, local, row_weight, sample_weight, lengths, rows)
+        data = TrainingSet(X, codes, targets, row_weight, sample_weight, lengths, rows)
         validation = None
         if self.early_stopping:
             data, validation = self._split_validation(data)
@@ -277,101 +281,10 @@ class BaseSharedNetworkClassifier(
         sparse = "csr" if self.__sklearn_tags__().input_tags.sparse else False
         return dict(dtype=[np.float64, np.float32], accept_sparse=sparse)
 
-    def _encode_fit_labels(self, y, codes, sample_weight, classes):
-        """Set the label attributes from the first training labels; return each entry's class within its task."""
-        if isinstance(y, WideTargets):
-            return self._encode_wide_fit_labels(y, codes, sample_weight, classes)
-        if classes is None:
-            y = self._encode_labels(y, codes, sample_weight)
-        else:  # partial_fit's first call: every task's head covers all classes
-            check_classification_targets(y)
-            self.classes_ = np.unique(classes)
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
-            if len(unseen):
-                raise ValueError(f"`y` has classes not in `classes`: {unseen}.")
-            if len(self.classes_) < 2:
-                raise ValueError("classes must hold at least two labels.")
-            y = np.searchsorted(self.classes_, y).astype(np.intp)
-            self._task_class_mask = np.ones((self.n_tasks_, len(self.classes_)), bool)
-            self.task_classes_ = {plain_id(task): self.classes_ for task in self.tasks_}
-        mask = self._task_class_mask
-        self._local_class = np.where(mask, np.cumsum(mask, axis=1) - 1, -1)
-        self._task_labels = [self.classes_[m] for m in mask]
-        return self._local_class[codes, y]
-
-    def _encode_wide_fit_labels(self, wide, codes, sample_weight, classes):
-        if classes is None:
-            return self._encode_wide_labels(wide, codes, sample_weight)
-        # partial_fit's first call: one array of labels per task (column), as MultiOutputClassifier
-        if not isinstance(classes, (list, tuple)) or len(classes) != wide.n_tasks:
-            raise ValueError(
-                f"With a wide y of {wide.n_tasks} columns, classes must be a list of "
-                f"{wide.n_tasks} arrays, each task's labels in column order."
-            )
-        self.classes_ = [np.unique(c) for c in classes]
-        if any(len(c) < 2 for c in self.classes_):
-            raise ValueError("classes must hold at least two labels for every task.")
-        self.task_classes_ = {plain_id(task): c for task, c in zip(self.tasks_, self.classes_)}
-        self._task_labels = list(self.classes_)
-        return self._wide_local_labels(wide, codes)
-
-    def _wide_local_labels(self, wide, codes):
-        """Each entry's class index within its task; a label the task does not know is an error."""
-        local = np.empty(len(codes), dtype=np.intp)
-        for t, (labels, known) in enumerate(zip(wide.labels, self.classes_)):
-            index = np.minimum(np.searchsorted(known, labels), len(known) - 1)
-            unknown = known[index] != labels
-            if np.any(unknown):
-                raise ValueError(
-                    f"Task {show_ids(self.tasks_[t:t + 1])} has label(s) {np.unique(labels[unknown])} "
-                    f"that it did not have in the first fit; it knows {known}."
-                )
-            local[codes == t] = index
-        return local
-
-    def _encode_more_labels(self, y, codes, warm_start):
-        """Class indices of more training labels (within each task), which each task must know already."""
-        if isinstance(y, WideTargets):
-            local = self._wide_local_labels(y, codes)
-            if warm_start and any(
-                len(np.unique(local[codes == t])) != len(c) for t, c in enumerate(self.classes_)
-            ):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as in the previous "
-                    "call to fit, for every task."
-                )
-            return local
-        return self._local_class[codes, self._encode_more_union_labels(y, codes, warm_start)]
-
-    def _encode_more_union_labels(self, y, codes, warm_start):
-        index = np.searchsorted(self.classes_, y)
-        index = np.minimum(index, len(self.classes_) - 1)
-        unknown = self.classes_[index] != y
-        if warm_start and (np.any(unknown) or len(np.unique(index)) != len(self.classes_)):
-            raise ValueError(
-                "warm_start can only be used where `y` has the same classes as in the "
-                f"previous call to fit. Previously got {self.classes_}, `y` has {np.unique(y)}."
-            )
-        if np.any(unknown):
-            raise ValueError(
-                f"`y` has labels not seen in the first fit: {np.unique(y[unknown])}; "
-                f"the model knows {self.classes_}."
-            )
-        outside = self._local_class[codes, index] < 0
-        if np.any(outside):
-            t = codes[np.flatnonzero(outside)[0]]
-            raise ValueError(
-                f"Task {show_ids(self.tasks_[t:t + 1])} has label(s) "
-                f"{np.unique(y[outside & (codes == t)])} that it did not have in the first "
-                f"fit; it knows {self.task_classes_[plain_id(self.tasks_[t])]}."
-            )
-        return index.astype(np.intp)
-
     def _initialize(self, X, dtype):
-        n_outputs = [1 if len(k) == 2 else len(k) for k in self._task_labels]
-        trunk = self._make_trunk(X)
+        n_outputs, losses = self._head_layout()
         self._network = SharedNetwork(
-            trunk, self._tower_sizes(), n_outputs, self.activation, self.dropout
+            self._make_trunk(X), self._tower_sizes(), n_outputs, self.activation, self.dropout, losses
         )
         self._params = []
         self._optimizer = None
@@ -397,7 +310,7 @@ class BaseSharedNetworkClassifier(
         )
 
     def _expose(self, history):
-        """The training history as MLPClassifier's fitted attributes, and the multi-task ones."""
+        """The training history as scikit-learn's MLP's fitted attributes, and the multi-task ones."""
         self.t_, self.n_iter_ = history.t, history.n_iter
         if history.loss is not None:
             self.loss_ = history.loss
@@ -454,6 +367,19 @@ class BaseSharedNetworkClassifier(
                 best_params=state.get("_best_params"),
             )
 
+    def _single_task_counterpart(self):
+        """The single-task model: the same network, with one task.
+
+        :func:`skmtl.model_selection.compare_with_single_task` fits it per
+        task (independent) and on all rows (pooled); the task options have
+        nothing to act on there and are reset.
+        """
+        from sklearn.base import clone
+
+        return clone(self).set_params(
+            task_column=None, task_weights=None, loss_weighting="equal", gradient_method=None
+        )
+
     def _tower_sizes(self):
         return layer_sizes(self.task_hidden_layer_sizes, "task_hidden_layer_sizes", allow_empty=True)
 
@@ -504,21 +430,20 @@ class BaseSharedNetworkClassifier(
     def _split_validation(self, data):
         """Hold out ``validation_fraction`` of the rows.
 
-        With one task the split is MLPClassifier's: stratified by class for
-        two classes, not stratified for more. With several tasks it is
-        stratified by task and class, or by task alone where the classes are
-        too rare for that, or not at all where even the tasks are. In the
-        wide form rows (with all their labels) are held out, unstratified:
-        a row belongs to every task.
+        With one task the split is scikit-learn's MLP's (:meth:`_single_task_strata`).
+        With several tasks it is stratified by the finest of
+        :meth:`_strata_candidates` that has rows enough, or not at all where
+        even the tasks are too small. In the wide form rows (with all their
+        labels) are held out, unstratified: a row belongs to every task.
         """
         n_samples = data.n_rows
         if data.rows is not None:
             strata = None
         elif self.n_tasks_ == 1:
-            strata = data.y if len(self._task_labels[0]) == 2 else None
+            strata = self._single_task_strata(data)
         else:
             n_test = int(np.ceil(self.validation_fraction * n_samples))
-            strata = self._validation_strata(data.codes, data.y, max_strata=min(n_test, n_samples - n_test))
+            strata = usable_strata(self._strata_candidates(data), max_strata=min(n_test, n_samples - n_test))
         train_rows, val_rows = train_test_split(
             np.arange(n_samples),
             random_state=self._random_state,
@@ -539,149 +464,69 @@ class BaseSharedNetworkClassifier(
             )
         return train, validation
 
-    def _validation_strata(self, codes, y, max_strata):
-        """Task x class cells (rare cells merged into their task), else tasks, else None."""
-        cells = codes * max(map(len, self._task_labels)) + y
-        counts = np.bincount(cells)
-        for strata in (np.where(counts[cells] >= 2, cells, -1 - codes), codes):
-            sizes = np.unique(strata, return_counts=True)[1]
-            if sizes.min() >= 2 and len(sizes) <= max_strata:
-                return strata
-        return None
-
     # ------------------------------------------------------------ predict
 
     def _prediction_rows(self, X):
         """Rows to predict at once: all of them, unless a trunk's activations say otherwise."""
         return max(X.shape[0], 1)
 
-    def _head_proba(self, X, lengths, requests):
-        """Class probabilities of some rows from some heads, in float64.
+    def _head_outputs(self, X, lengths, requests):
+        """The heads' outputs (logits, or values) for some rows, in float64.
 
         ``requests`` is a list of (task, sorted row indices); the answer is
-        one ``(len(rows), n_classes_t)`` array each, columns in the task's own
-        class order. The trunk runs once per row, in chunks of rows, however
-        many heads read it.
+        one ``(len(rows), n_outputs_t)`` array each. The trunk runs once per
+        row, in chunks of rows, however many heads read it.
         """
         params = [Tensor(p.astype(np.float64)) for p in self._params]
         net = self._network
-        out = [np.empty((len(rows), len(self._task_labels[t]))) for t, rows in requests]
+        out = [np.empty((len(rows), net.n_outputs[t])) for t, rows in requests]
         for chunk in gen_batches(X.shape[0], self._prediction_rows(X)):
             chunk_lengths = None if lengths is None else lengths[chunk]
             z = net.forward_trunk(
                 NumpyOps, params, Tensor(X[chunk].astype(np.float64)), lengths=chunk_lengths
             ).data
-            for (t, rows), proba in zip(requests, out):
+            for (t, rows), outputs in zip(requests, out):
                 a, b = np.searchsorted(rows, [chunk.start, chunk.stop])
-                if a == b:
-                    continue
-                logits = net.forward_head(NumpyOps, params, t, Tensor(z[rows[a:b] - chunk.start])).data
-                if net.n_outputs[t] == 1:
-                    positive = _sigmoid(logits[:, 0])
-                    proba[a:b] = np.column_stack([1 - positive, positive])
-                else:
-                    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-                    proba[a:b] = e / e.sum(axis=1, keepdims=True)
+                if a < b:
+                    outputs[a:b] = net.forward_head(NumpyOps, params, t, Tensor(z[rows[a:b] - chunk.start])).data
         return out
 
-    def _task_requests(self, codes):
+    def _task_requests(self, codes, n_rows):
+        """(task, its rows) for each task among ``codes``; every task for all ``n_rows`` rows when
+        ``codes`` is None."""
+        if codes is None:
+            return [(t, np.arange(n_rows)) for t in range(self.n_tasks_)]
         return [(t, np.flatnonzero(codes == t)) for t in np.unique(codes)]
 
-    def _proba(self, X, codes, lengths=None):
-        """Class probabilities in ``classes_`` order (each row from its task's head)."""
-        classes, mask = self._union_classes()
-        proba = np.zeros((X.shape[0], len(classes)))
-        requests = self._task_requests(codes)
-        for (t, rows), task_proba in zip(requests, self._head_proba(X, lengths, requests)):
-            proba[np.ix_(rows, mask[t])] = task_proba
-        return proba
+    def _entry_answers(self, data, heads, answer, dtype):
+        """Each entry of a :class:`TrainingSet` answered by its task's head (the early-stopping predictions).
 
-    def _validation_score(self, data):
-        """Accuracy on the entries of a :class:`TrainingSet` (the early-stopping score).
-
-        Its labels are class indices within each entry's task, as the
-        predictions are.
+        ``heads(X, lengths, requests)`` gives per-task outputs (as
+        :meth:`_head_outputs`), ``answer`` turns one task's into one value per row.
         """
         rows = np.arange(len(data.codes)) if data.rows is None else data.rows
         requests = [(t, rows[data.codes == t]) for t in range(self.n_tasks_)]
-        predicted = np.empty(len(data.codes), dtype=np.intp)
-        for (t, _), proba in zip(requests, self._head_proba(data.X, data.lengths, requests)):
-            predicted[data.codes == t] = np.argmax(proba, axis=1)
-        return accuracy_score(data.y, predicted, sample_weight=data.sample_weight)
+        out = np.empty(len(data.codes), dtype=dtype)
+        for (t, _), outputs in zip(requests, heads(data.X, data.lengths, requests)):
+            out[data.codes == t] = answer(t, outputs)
+        return out
 
-    def predict_proba(self, X, tasks=None):
-        """Class probabilities of each row, from its own task's head.
+    def _predict_rows(self, X, tasks, heads, answer, gather):
+        """``predict``'s answer: each row from its task's head, or every task for every row.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the task column when ``task_column`` is set.
-        tasks : array-like of shape (n_samples,) or 'all', default=None
-            Task id of each row, when ``task_column`` is None; 'all' (the
-            default for a model fitted on a wide y): every task for every row.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes), or list of n_tasks such arrays
-            Columns follow ``classes_``; zero for labels a row's task never had.
-            Every task for every row (a model fitted on a wide y, or
-            ``tasks='all'``): one ``(n_samples, n_classes_t)`` array per task,
-            columns following that task's labels (``task_classes_``).
-        """
-        X, lengths, codes = self._prediction_inputs(X, tasks)
-        if codes is None:
-            return self._head_proba(X, lengths, [(t, np.arange(X.shape[0])) for t in range(self.n_tasks_)])
-        return self._proba(X, codes, lengths)
-
-    def predict_log_proba(self, X, tasks=None):
-        """Log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the task column when ``task_column`` is set.
-        tasks : array-like of shape (n_samples,) or 'all', default=None
-            Task id of each row, when ``task_column`` is None; 'all': every task.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes), or list of n_tasks arrays
-        """
-        proba = self.predict_proba(X, tasks=tasks)
-        with np.errstate(divide="ignore"):
-            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
-
-    def predict(self, X, tasks=None):
-        """Predict the class of each row with its own task's head.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to classify, with the task column when ``task_column`` is set.
-        tasks : array-like of shape (n_samples,) or 'all', default=None
-            Task id of each row, when ``task_column`` is None; 'all' (the
-            default for a model fitted on a wide y): every task for every row.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
-            Labels, each among the labels of its row's task. Every task for
-            every row (a model fitted on a wide y, or ``tasks='all'``): one
-            column per task, in ``tasks_`` order (a DataFrame when fitted on one).
+        ``heads`` gives per-task outputs (as :meth:`_head_outputs`),
+        ``answer(t, outputs)`` one prediction per row of task ``t``, and
+        ``gather(n_rows, requests, answers)`` one per row in the long form;
+        a model fitted on a wide y (or ``tasks='all'``) answers every task,
+        a column each.
         """
         raw = X
         X, lengths, codes = self._prediction_inputs(X, tasks)
-        everything = codes is None
-        codes = np.zeros(X.shape[0], np.intp) if everything else codes
-        requests = (
-            [(t, np.arange(X.shape[0])) for t in range(self.n_tasks_)] if everything
-            else self._task_requests(codes)
-        )
-        labels = [self._task_labels[t][np.argmax(p, axis=1)] for (t, _), p in
-                  zip(requests, self._head_proba(X, lengths, requests))]
-        if everything:
-            return self._wide_answer(labels, raw)
-        return self._gather_labels(X.shape[0], requests, labels)
+        requests = self._task_requests(codes, X.shape[0])
+        answers = [answer(t, outputs) for (t, _), outputs in zip(requests, heads(X, lengths, requests))]
+        if codes is None:
+            return self._wide_answer(answers, raw)
+        return gather(X.shape[0], requests, answers)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

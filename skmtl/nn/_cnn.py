@@ -1,4 +1,4 @@
-"""SharedCNNClassifier: a convolutional trunk shared by all tasks, one head per task."""
+"""SharedCNNClassifier and SharedCNNRegressor: a convolutional trunk shared by all tasks, one head per task."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._memory import check_memory
 from .._tasks import _as_task_ids, readable_input_errors
-from ._base import BaseSharedNetworkClassifier, layer_sizes
+from ._base import layer_sizes, store_parameters
+from ._classifier import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import ConvTrunk, _pair
+from ._regressor import BaseSharedNetworkRegressor
 from ._training import batch_rows
 
 #: Float64 activations one prediction chunk may hold.
@@ -24,23 +26,14 @@ def _is_images(X):
     ndim = getattr(X, "ndim", 2)
     if ndim > 4:
         raise ValueError(
-            f"X has {ndim} dimensions; SharedCNNClassifier takes images (n, height, width) or "
+            f"X has {ndim} dimensions; a convolutional network takes images (n, height, width) or "
             "(n, height, width, channels), or 2-D rows of flattened images with image_shape."
         )
     return not isinstance(X, (list, tuple)) and ndim in (3, 4)
 
 
-@fill_doc
-class SharedCNNClassifier(BaseSharedNetworkClassifier):
-    """Convolutional network with layers shared by all tasks and a head per task.
-
-    Hard parameter sharing for images: every image goes through the same
-    trunk of convolutions (each activated, then max-pooled), whose feature
-    maps are flattened into shared dense layers, then through its own
-    task's tower and output layer. Training, task weighting and backends are
-    those of :class:`SharedMLPClassifier`: the same loop, the same
-    parameters.
-
+#: How both convolutional estimators read their inputs and tasks.
+_CNN_INPUTS = """\
     Inputs, in three forms:
 
     * ``(n_samples, height, width)``: one channel;
@@ -53,9 +46,10 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
 
     Tasks reach the model through ``tasks=`` (or ``task_column`` with a
     table), or as the columns of a wide ``y``, one per task.
+"""
 
-    Parameters
-    ----------
+#: The convolutional trunk's parameters, as both estimators document them.
+_CNN_PARAMETERS = """\
     conv_layers : sequence of (int, int or (int, int)), default=((32, 3),)
         ``(filters, kernel_size)`` of each convolution: ``filters`` per
         group (``conv_groups``), a square or ``(height, width)`` kernel,
@@ -84,11 +78,9 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
         Activation of every convolution and hidden layer.
     dropout : float, default=0.0
         Dropout rate after every dense hidden layer (trunk and towers).
-%(training_parameters)s
+"""
 
-    Attributes
-    ----------
-%(task_attributes)s
+_CNN_ATTRIBUTES = """\
     conv_coefs_, conv_intercepts_ : list of ndarray
         Weights ``(out, in / conv_groups, kh, kw)`` and biases of each
         convolution, in PyTorch's ``nn.Conv2d`` layout.
@@ -102,30 +94,14 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
         ``load_state_dict`` takes them.
     image_shape_ : tuple of int
         ``(height, width, channels)`` of the training images.
-%(training_attributes)s
+"""
 
-    See Also
-    --------
-    SharedMLPClassifier : The dense trunk.
-    skmtl.model_selection.compare_with_single_task : Is sharing worth it?
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skmtl import SharedCNNClassifier
-    >>> rng = np.random.RandomState(0)
-    >>> images = rng.rand(120, 8, 8)
-    >>> Y = np.column_stack([images[:, :4].mean((1, 2)) > images[:, 4:].mean((1, 2)),
-    ...                      images[:, :, :4].mean((1, 2)) > images[:, :, 4:].mean((1, 2))])
-    >>> clf = SharedCNNClassifier(conv_layers=[(4, 3)], hidden_layer_sizes=(16,),
-    ...                           learning_rate_init=0.01, max_iter=50, random_state=0)
-    >>> clf = clf.fit(images, Y.astype(int))
-    >>> clf.predict(images[:2]).shape
-    (2, 2)
-    """
+class ConvTrunkMixin:
+    """The convolutional trunk of :class:`SharedCNNClassifier` and :class:`SharedCNNRegressor`,
+    and how they read images."""
 
-    _parameter_constraints: dict = {
-        **BaseSharedNetworkClassifier._parameter_constraints,
+    _trunk_constraints: dict = {
         "conv_layers": ["array-like"],
         "pool_size": [None, Interval(Integral, 1, None, closed="left"), tuple],
         "padding": [StrOptions({"valid", "same"})],
@@ -133,81 +109,6 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "image_shape": [None, tuple, list],
     }
-
-    def __init__(
-        self,
-        conv_layers=((32, 3),),
-        pool_size=2,
-        padding="valid",
-        conv_groups=1,
-        hidden_layer_sizes=(128,),
-        *,
-        image_shape=None,
-        task_hidden_layer_sizes=(),
-        activation="relu",
-        dropout=0.0,
-        solver="adam",
-        alpha=1e-4,
-        batch_size="auto",
-        learning_rate_init=1e-3,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        class_weight=None,
-        task_weights=None,
-        loss_weighting="equal",
-        gradient_method=None,
-        task_column=None,
-        backend="numpy",
-        device="auto",
-        dtype="float32",
-    ):
-        self.conv_layers = conv_layers
-        self.pool_size = pool_size
-        self.padding = padding
-        self.conv_groups = conv_groups
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.image_shape = image_shape
-        self.task_hidden_layer_sizes = task_hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.task_weights = task_weights
-        self.loss_weighting = loss_weighting
-        self.gradient_method = gradient_method
-        self.task_column = task_column
-        self.backend = backend
-        self.device = device
-        self.dtype = dtype
 
     # -------------------------------------------------------------- checks
 
@@ -365,13 +266,192 @@ class SharedCNNClassifier(BaseSharedNetworkClassifier):
         layouts = [p if p.ndim != 2 else p.T for p in params]
         self.trunk_state_dict_ = dict(zip(names, layouts))
 
-    def _single_task_counterpart(self):
-        """The single-task model: the same convolutional network, with one task."""
-        from sklearn.base import clone
 
-        return clone(self).set_params(
-            task_column=None, task_weights=None, loss_weighting="equal", gradient_method=None
-        )
+@fill_doc(cnn_inputs=_CNN_INPUTS, cnn_parameters=_CNN_PARAMETERS, cnn_attributes=_CNN_ATTRIBUTES)
+class SharedCNNClassifier(ConvTrunkMixin, BaseSharedNetworkClassifier):
+    """Convolutional network with layers shared by all tasks and a head per task.
+
+    Hard parameter sharing for images: every image goes through the same
+    trunk of convolutions (each activated, then max-pooled), whose feature
+    maps are flattened into shared dense layers, then through its own
+    task's tower and output layer. Training, task weighting and backends are
+    those of :class:`SharedMLPClassifier`: the same loop, the same
+    parameters.
+
+%(cnn_inputs)s
+
+    Parameters
+    ----------
+%(cnn_parameters)s
+%(training_parameters)s
+
+    Attributes
+    ----------
+%(task_attributes)s
+%(cnn_attributes)s
+%(training_attributes)s
+
+    See Also
+    --------
+    SharedMLPClassifier : The dense trunk.
+    SharedCNNRegressor : The same network for real-valued targets.
+    skmtl.model_selection.compare_with_single_task : Is sharing worth it?
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import SharedCNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> images = rng.rand(120, 8, 8)
+    >>> Y = np.column_stack([images[:, :4].mean((1, 2)) > images[:, 4:].mean((1, 2)),
+    ...                      images[:, :, :4].mean((1, 2)) > images[:, :, 4:].mean((1, 2))])
+    >>> clf = SharedCNNClassifier(conv_layers=[(4, 3)], hidden_layer_sizes=(16,),
+    ...                           learning_rate_init=0.01, max_iter=50, random_state=0)
+    >>> clf = clf.fit(images, Y.astype(int))
+    >>> clf.predict(images[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSharedNetworkClassifier._parameter_constraints,
+        **ConvTrunkMixin._trunk_constraints,
+    }
+
+    def __init__(
+        self,
+        conv_layers=((32, 3),),
+        pool_size=2,
+        padding="valid",
+        conv_groups=1,
+        hidden_layer_sizes=(128,),
+        *,
+        image_shape=None,
+        task_hidden_layer_sizes=(),
+        activation="relu",
+        dropout=0.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        class_weight=None,
+        task_weights=None,
+        loss_weighting="equal",
+        gradient_method=None,
+        task_column=None,
+        backend="numpy",
+        device="auto",
+        dtype="float32",
+    ):
+        store_parameters(self, locals())
+
+
+@fill_doc(cnn_inputs=_CNN_INPUTS, cnn_parameters=_CNN_PARAMETERS, cnn_attributes=_CNN_ATTRIBUTES)
+class SharedCNNRegressor(ConvTrunkMixin, BaseSharedNetworkRegressor):
+    """Convolutional network regressor with layers shared by all tasks and a head per task.
+
+    Hard parameter sharing for images, as :class:`SharedCNNClassifier`
+    (convolutions, each activated and max-pooled, then shared dense layers),
+    with one linear output per task trained on half the squared error, as
+    :class:`SharedMLPRegressor`: the same loop, the same parameters.
+
+%(cnn_inputs)s
+
+    Parameters
+    ----------
+%(cnn_parameters)s
+%(training_parameters)s
+
+    Attributes
+    ----------
+%(task_attributes)s
+%(cnn_attributes)s
+%(training_attributes)s
+
+    See Also
+    --------
+    SharedMLPRegressor : The dense trunk.
+    SharedCNNClassifier : The same network for class labels.
+
+    Notes
+    -----
+%(regressor_notes)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import SharedCNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> images = rng.rand(200, 8, 8)
+    >>> Y = np.column_stack([images[:, :4].mean((1, 2)) - images[:, 4:].mean((1, 2)),
+    ...                      images[:, :, :4].mean((1, 2)) - images[:, :, 4:].mean((1, 2))])
+    >>> reg = SharedCNNRegressor(conv_layers=[(4, 3)], hidden_layer_sizes=(16,), normalize_targets=True,
+    ...                          learning_rate_init=0.01, random_state=0)
+    >>> reg = reg.fit(images, Y)
+    >>> reg.predict(images[:2]).shape
+    (2, 2)
+    >>> float(reg.score(images, Y)) > 0.9  # mean over the two tasks of each one's R²
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSharedNetworkRegressor._parameter_constraints,
+        **ConvTrunkMixin._trunk_constraints,
+    }
+
+    def __init__(
+        self,
+        conv_layers=((32, 3),),
+        pool_size=2,
+        padding="valid",
+        conv_groups=1,
+        hidden_layer_sizes=(128,),
+        *,
+        image_shape=None,
+        task_hidden_layer_sizes=(),
+        activation="relu",
+        dropout=0.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        normalize_targets=False,
+        task_weights=None,
+        loss_weighting="equal",
+        gradient_method=None,
+        task_column=None,
+        backend="numpy",
+        device="auto",
+        dtype="float32",
+    ):
+        store_parameters(self, locals())
 
 
 def _positive_int(value) -> bool:

@@ -244,11 +244,12 @@ class SharedNetwork:
         Hidden layers of each task's tower (empty: a linear head per task).
     n_outputs : list of int
         Output units per task: 1 (sigmoid) for a two-class task, else one
-        per class (softmax).
+        per class (softmax); 1 (identity) for a regression task.
     losses : list of str, default=None
         The loss of each task's head, by name (the backends' ops know each
-        name): 'sigmoid_cross_entropy' or 'softmax_cross_entropy'. By default,
-        the first for one output unit, the second for more. A new loss is a
+        name): 'sigmoid_cross_entropy', 'softmax_cross_entropy' or
+        'squared_error'. By default, the first for one output unit, the
+        second for more (a classifier's heads). A new loss is a
         new name in both ops namespaces; the loop and the backends do not change.
     activation : str
         Activation of the towers' hidden layers.

@@ -5,8 +5,9 @@ once per training call, then forward, gramian when needed, and step for
 every batch; sync and finish to bring the weights back):
 
 ``load(X, y, weight, lengths=None)``
-    the training rows (features, task-local class index, row weight, and
-    sequence lengths for recurrent trunks);
+    the training rows (features, each entry's target: a task-local class
+    index or a real value, the entry weight, and sequence lengths for
+    recurrent trunks);
 ``forward(batch, coefficients=None)``
     the per-task summed losses and the squared norm of the weights (for the
     reported L2 penalty); also back-propagates each task's mean loss,
@@ -33,7 +34,7 @@ import numpy as np
 from . import _autograd as ag
 from . import _conv as conv
 from ._autograd import Tensor
-from ._backend import Backend, one_sweep
+from ._backend import Backend, one_sweep, training_targets
 from ._recurrent import recurrent
 
 
@@ -49,6 +50,7 @@ class NumpyOps:
     LOSSES = {
         "sigmoid_cross_entropy": ag.sigmoid_binary_cross_entropy,
         "softmax_cross_entropy": ag.softmax_cross_entropy,
+        "squared_error": ag.squared_error,
     }
 
     @staticmethod
@@ -92,7 +94,7 @@ class NumpyBackend(Backend):
         self.n_trunk = network.n_trunk_params
 
     def load(self, X, y, weight, lengths=None):
-        self.X, self.y, self.lengths = X, y, lengths
+        self.X, self.y, self.lengths = X, training_targets(y, X.dtype), lengths
         self.weight = None if np.all(weight == 1) else weight  # unweighted: fewer operations
 
     def forward(self, batch, coefficients=None):

@@ -1,4 +1,5 @@
-"""SharedRNNClassifier: a recurrent trunk (RNN, LSTM, GRU) shared by all tasks, one head per task."""
+"""SharedRNNClassifier and SharedRNNRegressor: a recurrent trunk (RNN, LSTM, GRU) shared by all
+tasks, one head per task."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._memory import check_memory
 from .._tasks import _as_task_ids, readable_input_errors
-from ._base import BaseSharedNetworkClassifier
+from ._base import store_parameters
+from ._classifier import BaseSharedNetworkClassifier
 from ._docs import fill_doc
 from ._network import RecurrentTrunk
 from ._recurrent import GATES
+from ._regressor import BaseSharedNetworkRegressor
 from ._training import batch_rows
 
 
@@ -39,17 +42,8 @@ def _refuse_ragged_rows(X):
             )
 
 
-@fill_doc
-class SharedRNNClassifier(BaseSharedNetworkClassifier):
-    """Recurrent network with layers shared by all tasks and a head per task.
-
-    Hard parameter sharing for sequences: every sequence goes through the
-    same recurrent trunk (an Elman RNN ``h_t = tanh(W_ih x_t + b_ih + W_hh
-    h_{t-1} + b_hh)``, an LSTM or a GRU, with PyTorch's equations and weight
-    layout), and the state after its last real step goes to its own task's
-    tower and output layer. Training, task weighting and backends are those
-    of :class:`SharedMLPClassifier`: the same loop, the same parameters.
-
+#: How both recurrent estimators read their inputs and tasks.
+_RNN_INPUTS = """\
     Inputs, in three forms:
 
     * a 3-D array ``(n_sequences, n_timesteps, n_features)``;
@@ -64,9 +58,10 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
 
     Task ids come as ``tasks=`` with 3-D and list inputs, or from
     ``task_column`` in the 2-D form; the rules of the task data model apply.
+"""
 
-    Parameters
-    ----------
+#: The recurrent trunk's parameters, as both estimators document them.
+_RNN_PARAMETERS = """\
     cell : {'lstm', 'gru', 'rnn'}, default='lstm'
         The recurrent cell ('rnn' is the tanh Elman cell).
     hidden_size : int, default=64
@@ -92,39 +87,21 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
         Scale the gradient of each step down to this norm when it is larger
         (``torch.nn.utils.clip_grad_norm_``), against exploding gradients
         through time. None: no clipping.
-%(training_parameters)s
+"""
 
-    Attributes
-    ----------
-%(task_attributes)s
+_RNN_ATTRIBUTES = """\
     rnn_weights_ : dict
         The trunk's parameters by PyTorch's names (``weight_ih_l0``,
         ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ``..._reverse``), so
         ``torch.nn.LSTM(...).load_state_dict`` takes them as they are.
-%(training_attributes)s
+"""
 
-    See Also
-    --------
-    SharedMLPClassifier : The dense-trunk counterpart.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skmtl import SharedRNNClassifier
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.randn(200, 8, 2)             # 200 sequences of 8 steps, 2 features
-    >>> tasks = np.repeat(["sum", "last"], 100)
-    >>> y = np.where(tasks == "sum", X[:, :, 0].sum(axis=1) > 0, X[:, -1, 1] > 0).astype(int)
-    >>> clf = SharedRNNClassifier(hidden_size=16, learning_rate_init=0.01, tol=1e-3, random_state=0)
-    >>> clf = clf.fit(X, y, tasks=tasks)
-    >>> float(clf.score(X, y, tasks=tasks)) > 0.9
-    True
-    >>> sorted(clf.rnn_weights_)
-    ['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0']
-    """
+class RecurrentTrunkMixin:
+    """The recurrent trunk of :class:`SharedRNNClassifier` and :class:`SharedRNNRegressor`,
+    and how they read sequences."""
 
-    _parameter_constraints: dict = {
-        **BaseSharedNetworkClassifier._parameter_constraints,
+    _trunk_constraints: dict = {
         "cell": [StrOptions(set(GATES))],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
@@ -132,81 +109,6 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
-
-    def __init__(
-        self,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        task_hidden_layer_sizes=(),
-        activation="relu",
-        *,
-        dropout=0.0,
-        n_timesteps=None,
-        max_grad_norm=5.0,
-        solver="adam",
-        alpha=1e-4,
-        batch_size="auto",
-        learning_rate_init=1e-3,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        class_weight=None,
-        task_weights=None,
-        loss_weighting="equal",
-        gradient_method=None,
-        task_column=None,
-        backend="numpy",
-        device="auto",
-        dtype="float32",
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.task_hidden_layer_sizes = task_hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.n_timesteps = n_timesteps
-        self.max_grad_norm = max_grad_norm
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.task_weights = task_weights
-        self.loss_weighting = loss_weighting
-        self.gradient_method = gradient_method
-        self.task_column = task_column
-        self.backend = backend
-        self.device = device
-        self.dtype = dtype
 
     # -------------------------------------------------------------- inputs
 
@@ -341,15 +243,187 @@ class SharedRNNClassifier(BaseSharedNetworkClassifier):
     def _max_grad_norm(self):
         return self.max_grad_norm
 
-    def _single_task_counterpart(self):
-        """The single-task model: the same recurrent network, with one task.
 
-        :func:`skmtl.model_selection.compare_with_single_task` fits it per
-        task (independent) and on all rows (pooled); the task options have
-        nothing to act on there and are reset.
-        """
-        from sklearn.base import clone
+@fill_doc(rnn_inputs=_RNN_INPUTS, rnn_parameters=_RNN_PARAMETERS, rnn_attributes=_RNN_ATTRIBUTES)
+class SharedRNNClassifier(RecurrentTrunkMixin, BaseSharedNetworkClassifier):
+    """Recurrent network with layers shared by all tasks and a head per task.
 
-        return clone(self).set_params(
-            task_column=None, task_weights=None, loss_weighting="equal", gradient_method=None
-        )
+    Hard parameter sharing for sequences: every sequence goes through the
+    same recurrent trunk (an Elman RNN ``h_t = tanh(W_ih x_t + b_ih + W_hh
+    h_{t-1} + b_hh)``, an LSTM or a GRU, with PyTorch's equations and weight
+    layout), and the state after its last real step goes to its own task's
+    tower and output layer. Training, task weighting and backends are those
+    of :class:`SharedMLPClassifier`: the same loop, the same parameters.
+
+%(rnn_inputs)s
+
+    Parameters
+    ----------
+%(rnn_parameters)s
+%(training_parameters)s
+
+    Attributes
+    ----------
+%(task_attributes)s
+%(rnn_attributes)s
+%(training_attributes)s
+
+    See Also
+    --------
+    SharedMLPClassifier : The dense-trunk counterpart.
+    SharedRNNRegressor : The same network for real-valued targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import SharedRNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 8, 2)             # 200 sequences of 8 steps, 2 features
+    >>> tasks = np.repeat(["sum", "last"], 100)
+    >>> y = np.where(tasks == "sum", X[:, :, 0].sum(axis=1) > 0, X[:, -1, 1] > 0).astype(int)
+    >>> clf = SharedRNNClassifier(hidden_size=16, learning_rate_init=0.01, tol=1e-3, random_state=0)
+    >>> clf = clf.fit(X, y, tasks=tasks)
+    >>> float(clf.score(X, y, tasks=tasks)) > 0.9
+    True
+    >>> sorted(clf.rnn_weights_)
+    ['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0']
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSharedNetworkClassifier._parameter_constraints,
+        **RecurrentTrunkMixin._trunk_constraints,
+    }
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        task_hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        dropout=0.0,
+        n_timesteps=None,
+        max_grad_norm=5.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        class_weight=None,
+        task_weights=None,
+        loss_weighting="equal",
+        gradient_method=None,
+        task_column=None,
+        backend="numpy",
+        device="auto",
+        dtype="float32",
+    ):
+        store_parameters(self, locals())
+
+
+@fill_doc(rnn_inputs=_RNN_INPUTS, rnn_parameters=_RNN_PARAMETERS, rnn_attributes=_RNN_ATTRIBUTES)
+class SharedRNNRegressor(RecurrentTrunkMixin, BaseSharedNetworkRegressor):
+    """Recurrent network regressor with layers shared by all tasks and a head per task.
+
+    Hard parameter sharing for sequences, as :class:`SharedRNNClassifier`
+    (an Elman RNN, an LSTM or a GRU, with PyTorch's equations and weight
+    layout), with one linear output per task trained on half the squared
+    error, as :class:`SharedMLPRegressor`: the same loop, the same
+    parameters.
+
+%(rnn_inputs)s
+
+    Parameters
+    ----------
+%(rnn_parameters)s
+%(training_parameters)s
+
+    Attributes
+    ----------
+%(task_attributes)s
+%(rnn_attributes)s
+%(training_attributes)s
+
+    See Also
+    --------
+    SharedMLPRegressor : The dense-trunk counterpart.
+    SharedRNNClassifier : The same network for class labels.
+
+    Notes
+    -----
+%(regressor_notes)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import SharedRNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.randn(n, 1) for n in rng.randint(3, 9, size=200)]  # ragged sequences
+    >>> tasks = np.repeat(["sum", "last"], 100)
+    >>> y = np.array([s.sum() if t == "sum" else s[-1, 0] for s, t in zip(X, tasks)])
+    >>> reg = SharedRNNRegressor(cell="gru", hidden_size=16, learning_rate_init=0.02, max_iter=60,
+    ...                          random_state=0).fit(X, y, tasks=tasks)
+    >>> float(reg.score(X, y, tasks=tasks)) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSharedNetworkRegressor._parameter_constraints,
+        **RecurrentTrunkMixin._trunk_constraints,
+    }
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        task_hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        dropout=0.0,
+        n_timesteps=None,
+        max_grad_norm=5.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        normalize_targets=False,
+        task_weights=None,
+        loss_weighting="equal",
+        gradient_method=None,
+        task_column=None,
+        backend="numpy",
+        device="auto",
+        dtype="float32",
+    ):
+        store_parameters(self, locals())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import Backend, one_sweep
+from ._backend import Backend, one_sweep, training_targets
 from ._network import is_weight
 from ._optimizers import SGD
 
@@ -113,6 +113,9 @@ class TorchOps:
             )
         if name == "softmax_cross_entropy":
             return (F.cross_entropy(logits, target, reduction="none") * weight).sum()
+        if name == "squared_error":
+            residual = logits.reshape(-1) - target
+            return 0.5 * (weight * residual * residual).sum()
         raise ValueError(f"Unknown loss {name!r}.")
 
     def recurrent(self, x, lengths, params, cell, bidirectional):
@@ -194,7 +197,7 @@ class TorchBackend(Backend):
         self.lengths = lengths  # stays in NumPy: packing wants lengths on the CPU
         # Sparse rows stay in SciPy and go to the device a dense batch at a time.
         self.X = X if sp.issparse(X) else self._to_device(X)
-        self.y = self._to_device(y)
+        self.y = self._to_device(training_targets(y, X.dtype))
         self.weight = self._to_device(weight)
 
     def forward(self, batch, coefficients=None):

@@ -1,10 +1,11 @@
 """The one training loop of the neural estimators: epochs, batches, stopping.
 
-It follows ``MLPClassifier._fit_stochastic`` step for step (the same
-shuffles from the same random state, ``loss_curve_``, ``best_loss_``,
-``tol`` and ``n_iter_no_change``, early stopping on validation accuracy with
-the best weights restored, a ``ConvergenceWarning`` at ``max_iter``), and
-adds the multi-task part: every batch is grouped by task, each task's mean
+It follows scikit-learn's ``BaseMultilayerPerceptron._fit_stochastic``
+step for step (the same shuffles from the same random state,
+``loss_curve_``, ``best_loss_``, ``tol`` and ``n_iter_no_change``, early
+stopping on a validation score, accuracy or R² as in ``MLPClassifier`` and
+``MLPRegressor``, with the best weights restored, a ``ConvergenceWarning``
+at ``max_iter``), and adds the multi-task part: every batch is grouped by task, each task's mean
 loss is weighted (:mod:`._weighting`), and the per-task curves are recorded.
 
 A batch is a set of rows of ``X``; the trunk runs once per row. In the
@@ -12,7 +13,7 @@ long form a row is one labelled entry; in the wide form a row carries an
 entry for each task labelled on it, and each head reads its own entries.
 The loss is a mean over entries either way (weighted by the sample
 weights), so a wide y and the same entries in long form define the same
-objective, and with one task it is ``MLPClassifier``'s.
+objective, and with one task it is ``MLPClassifier``'s (``MLPRegressor``'s).
 The backend (:mod:`._numpy_backend` or :mod:`._torch_backend`) does the
 arithmetic; nothing here depends on which one it is, or on the trunk.
 """
@@ -43,8 +44,8 @@ class TrainingSet:
 
     X: np.ndarray  # inputs, one per row, in the network's dtype
     codes: np.ndarray  # task code of each entry
-    y: np.ndarray  # class index of each entry within its task
-    weight: np.ndarray  # sample weight x class weight of each entry (float64)
+    y: np.ndarray  # target of each entry: class index within its task, or a real value
+    weight: np.ndarray  # sample weight (x class weight, for a classifier) of each entry (float64)
     sample_weight: np.ndarray  # sample weight alone: the loss is divided by its batch sum
     lengths: np.ndarray | None = None  # sequence lengths of the rows, for recurrent trunks
     rows: np.ndarray | None = None  # row of X of each entry, sorted; None: entry i is row i
