@@ -4,65 +4,44 @@ from __future__ import annotations
 
 import warnings
 from functools import update_wrapper, wraps
-from numbers import Integral, Real
+from numbers import Integral
 from types import MethodType
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._memory import check_memory, format_bytes
+from .._memory import check_memory
 from .._dask import is_dask
 from .._labels import ClassifierLabelsMixin
 from .._one_vs_rest import OneVsRestMixin
 from .._tasks import TaskDataMixin
+from ._base import PREDICT_CHUNK_ELEMENTS, SHARED_PARAMETER_CONSTRAINTS, MultiTaskKernelMixin, check_gathered_dask
 from ._cvxpy import solve_cvxpy
-from ._dual import DualProblem, per_task_products, task_gram, task_kernel_product, weigh_tasks
-from ._kernels import (
-    GRAM_ADVICE,
-    KERNELS,
-    check_gram_memory,
-    check_kernel_not_underflowed,
-    gram_bytes,
-    input_kernel,
-    resolve_gamma,
-)
+from ._dual import DualProblem, task_kernel_product
+from ._kernels import input_kernel
 from ..linear_model._base import _ROW_VECTORS, fit_one_vs_rest, linear_decision
 from ._nystroem import nystroem_features, nystroem_projection
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
-from .._similarity import learn_similarity, similarity_from_param
+from .._similarity import similarity_from_param
 
-def _check_gathered_dask(X) -> None:
-    """Refuse, before computing it, a dask array X whose values would not fit in memory.
-
-    A dask DataFrame's length is unknown until computed: it is read as it is.
-    """
-    n_values = float(X.size) if hasattr(X, "chunks") else np.nan  # nan: unknown chunks
-    if np.isfinite(n_values):
-        check_memory(
-            8 * int(n_values), "dask array X read into memory (as float64)",
-            "MultiTaskKernelSVC reads its rows into memory; MultiTaskLinearSVC and "
-            "MultiTaskLogisticRegression fit dask arrays a chunk at a time.",
-        )
-
+_DASK_ADVICE = (
+    "MultiTaskKernelSVC reads its rows into memory; MultiTaskLinearSVC and "
+    "MultiTaskLogisticRegression fit dask arrays a chunk at a time."
+)
 
 # What each route of fit sets, so that a refit by the other route drops it.
 _EXACT_ATTRIBUTES = ("support_", "support_vectors_", "dual_coef_", "_support_starts")
 _NYSTROEM_ATTRIBUTES = ("components_", "component_indices_", "normalization_", "coef_")
 
-_PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 MiB
-
-# The cvxpy reference's peak memory beyond the Gram matrix, in Gram matrices:
-# Q and its temporaries in NumPy, then cvxpy's canonicalised copies and
-# Clarabel's. Measured 17-20x at n = 500-2000 (peak RSS); 20 errs on the safe side.
-_CVXPY_GRAM_COPIES = 20
+_PREDICT_CHUNK_ELEMENTS = PREDICT_CHUNK_ELEMENTS  # read at each call: tests shrink it here
 
 
 class _needs_probability:
@@ -100,7 +79,9 @@ class _needs_probability:
         return unbound
 
 
-class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator):
+class MultiTaskKernelSVC(
+    MultiTaskKernelMixin, OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator
+):
     """Support vector classifier on a multi-task kernel.
 
     The kernel between row ``x`` of task ``s`` and row ``z`` of task ``t`` is
@@ -276,28 +257,10 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
     """
 
     _parameter_constraints: dict = {
-        "C": [Interval(Real, 0, None, closed="neither")],
-        "kernel": [StrOptions(set(KERNELS)), callable],
-        "degree": [Interval(Integral, 0, None, closed="left")],
-        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="left")],
-        "coef0": [Interval(Real, None, None, closed="neither")],
-        "task_similarity": [
-            Interval(Real, 0, 1, closed="both"),
-            StrOptions({"learn"}),
-            "array-like",
-            dict,
-        ],
-        "bias": [StrOptions({"shared", "per_task"})],
-        "task_column": [None, Integral, str],
+        **SHARED_PARAMETER_CONSTRAINTS,
         "probability": ["boolean"],
-        "tol": [Interval(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, list, None],
-        "max_iter": [Interval(Integral, -1, None, closed="left")],
-        "solver": [StrOptions({"auto", "smo", "cvxpy"})],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
-        "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
-        "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
-        "similarity_tol": [Interval(Real, 0, None, closed="left")],
         # As scikit-learn's n_jobs: None or a non-zero int (0 has no meaning).
         "n_jobs": [
             None,
@@ -305,7 +268,6 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
             Interval(Integral, 1, None, closed="left"),
         ],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -392,7 +354,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         linear models fit dask input a chunk at a time.
         """
         if is_dask(X):
-            _check_gathered_dask(X)
+            check_gathered_dask(X, _DASK_ADVICE)
         X, y, codes = self._validate_fit_data(
             X, y, tasks, dtype=np.float64, accept_sparse=self._accept_sparse
         )
@@ -417,10 +379,7 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         # Every check on the parameters and the data before the Gram matrix.
         n_problems = 1 if n_classes == 2 else n_classes
         splits = self._platt_splits(codes, y, n_classes) if self.probability else None
-        # gamma='scale' reads the variance of X: only where the kernel uses gamma,
-        # so that linear and callable kernels are not refused over it.
-        uses_gamma = self.kernel in ("rbf", "poly", "sigmoid")
-        self._gamma = resolve_gamma(self.gamma, X) if uses_gamma else 1.0
+        self._set_gamma(X)
         upper = self.C * sample_weight * row_weight
         # One-vs-rest: subproblem k separates class k from the rest (one for two classes).
         labels = self._subproblem_labels(y, n_classes)
@@ -429,24 +388,16 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
             return self._fit_nystroem(X, codes, order, labels, upper, similarity, splits)
 
         self._check_fit_memory(X.shape[0], n_problems, splits)
-        K = self._kernel(X, X)
-        if self.kernel in ("linear", "poly", "sigmoid"):
-            check_kernel_not_underflowed(K, X, self.kernel)
-        if learn:
-            omega, alphas, n_iter = self._learn_similarity(K, starts, labels, upper)
-            alphas, intercepts, more = self._solve(K, starts, omega, labels, upper, alphas)
-            self.n_iter_ = n_iter + more
-        else:
-            alphas, intercepts, self.n_iter_ = self._solve(K, starts, omega, labels, upper)
-            self.n_similarity_iter_ = 0
-        self.task_similarity_ = omega
+        K = self._training_gram(X)
+        alphas, intercepts, self.n_iter_ = self._solve_with_similarity(
+            K, starts, similarity,
+            lambda omega, warm: self._solve(K, starts, omega, labels, upper, warm),
+            lambda alphas: (alphas * labels).T,
+        )
+        omega = self.task_similarity_
 
-        is_support = np.any(alphas > 0, axis=0)
         self._forget(_NYSTROEM_ATTRIBUTES)
-        self.support_ = order[is_support]
-        self.support_vectors_ = X[np.flatnonzero(is_support)]
-        self.dual_coef_ = (alphas * labels)[:, is_support]
-        self._support_starts = np.searchsorted(codes[is_support], np.arange(self.n_tasks_ + 1))
+        self._set_support(X, order, codes, alphas * labels)
         self.intercept_ = intercepts if self.bias == "per_task" else intercepts[:, 0]
 
         if self.probability:
@@ -464,11 +415,6 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
 
             self._fit_platt(splits, labels, fold_decision)
         return self
-
-    def _forget(self, names):
-        """Drop the attributes of the other route that a previous fit may have left."""
-        for name in names:
-            self.__dict__.pop(name, None)
 
     def _fit_nystroem(self, X, codes, order, labels, upper, similarity, splits):
         """The approximate route: the linear multi-task problem on Nyström features.
@@ -526,46 +472,6 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
             return 1
         return max(1, min(n_problems, effective_n_jobs(self.n_jobs)))
 
-    def _check_fit_memory(self, n, n_problems, splits):
-        """Refuse, before allocating anything large, a fit that would not fit in memory.
-
-        Live at once: the n x n Gram matrix; with ``n_jobs`` over several
-        subproblems, joblib's memory-mapped copy of each matrix the workers
-        get; with solver='cvxpy', the reference's own copies (see
-        ``_CVXPY_GRAM_COPIES``) per concurrent solve; with probability=True,
-        during each fold the fold's train x train Gram copy (with its solver
-        copies), then its test x train copy.
-        """
-        concurrent = self._n_concurrent(n_problems)
-        shared = 1 if concurrent > 1 else 0  # joblib memmaps each large input once
-        cvxpy = _CVXPY_GRAM_COPIES * concurrent if self.solver == "cvxpy" else 0
-        extra, parts = gram_bytes(n, n) * (shared + cvxpy), []
-        if cvxpy:
-            parts.append(f"the cvxpy reference solver's copies of it ({format_bytes(extra)})")
-        elif shared:
-            parts.append(f"joblib's copy of it for n_jobs={self.n_jobs} ({format_bytes(extra)})")
-        if splits is not None:
-            fold_peak = max(
-                max(gram_bytes(len(train), len(train)) * (1 + shared + cvxpy),
-                    gram_bytes(len(test), len(train)))
-                for train, test in splits
-            )
-            parts.append(
-                f"the probability calibration's per-fold Gram copies ({len(splits)} folds, "
-                f"{format_bytes(fold_peak)} live at once)"
-            )
-            extra = max(extra, fold_peak)
-        options = []  # what would shrink this fit, before the general advice
-        if shared and self.solver != "cvxpy":
-            options.append("Use n_jobs=None (no copy for the workers)")
-        if self.probability:
-            options.append("Fit with probability=False (decision_function needs no calibration folds)")
-        if self.solver == "cvxpy":
-            options.append("Use solver='auto' (the SMO solver needs only the Gram matrix)")
-        first, *rest = [*options, GRAM_ADVICE]
-        advice = ", or ".join([first] + [option[0].lower() + option[1:] for option in rest])
-        check_gram_memory(n, n, extra_bytes=extra, extra_what=" and ".join(parts), advice=advice)
-
     def _kernel(self, X, Z):
         return input_kernel(
             X, Z, kernel=self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0
@@ -576,48 +482,16 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
         problems = [
             DualProblem(K, starts, omega, y_k, upper, self.bias == "per_task") for y_k in labels
         ]
-        warm = [None] * len(problems) if alpha0 is None else list(alpha0)
         solve = solve_cvxpy if self.solver == "cvxpy" else solve_smo
-        options = {"tol": self.tol, "max_iter": self.max_iter, "verbose": self.verbose}
+        return self._solve_problems(problems, solve, alpha0)
+
+    def _map_solves(self, solve, problems, warm, options):
+        """The binary subproblems on ``n_jobs`` workers."""
         if len(problems) == 1 or self.n_jobs in (None, 1):
-            solutions = [solve(p, alpha0=a, **options) for p, a in zip(problems, warm)]
-        else:
-            solutions = Parallel(n_jobs=self.n_jobs)(
-                delayed(solve)(p, alpha0=a, **options) for p, a in zip(problems, warm)
-            )
-        alphas = np.array([s.alpha for s in solutions])
-        intercepts = np.array([s.intercept for s in solutions])
-        if not (np.all(np.isfinite(alphas)) and np.all(np.isfinite(intercepts))):
-            # libsvm's words, as SVC raises them.
-            raise ValueError(
-                "The dual coefficients or intercepts are not finite. The input data may "
-                "contain large values and need to be preprocessed."
-            )
-        if not all(s.converged for s in solutions):
-            warnings.warn(
-                f"The SMO solver stopped at max_iter={self.max_iter} before reaching "
-                f"tol={self.tol}; raise max_iter, or scale the features (StandardScaler).",
-                ConvergenceWarning,
-            )
-        return alphas, intercepts, np.array([s.n_iter for s in solutions])
-
-    def _learn_similarity(self, K, starts, labels, upper):
-        """Alternate dual solves and MTRL updates of Omega; return Omega and warm alphas."""
-        state = {"alphas": None, "n_iter": np.zeros(len(labels), dtype=int)}
-
-        def weight_gram(omega):
-            # Task t's weights are w_t = sum_j a_j y_j Omega[t_j, t] phi(x_j), so
-            # W'W = Omega M Omega with M[r, s] = sum_{j in r, l in s} a_j y_j a_l y_l
-            # k(x_j, x_l) (task_gram), summed over the binary subproblems.
-            state["alphas"], _, steps = self._solve(K, starts, omega, labels, upper, state["alphas"])
-            state["n_iter"] += steps
-            return omega @ task_gram(K, starts, (state["alphas"] * labels).T) @ omega
-
-        omega, self.n_similarity_iter_ = learn_similarity(
-            weight_gram, self.n_tasks_, ridge=self.similarity_ridge,
-            max_iter=self.similarity_max_iter, tol=self.similarity_tol, verbose=self.verbose,
+            return super()._map_solves(solve, problems, warm, options)
+        return Parallel(n_jobs=self.n_jobs)(
+            delayed(solve)(p, alpha0=a, **options) for p, a in zip(problems, warm)
         )
-        return omega, state["alphas"], state["n_iter"]
 
     def _platt_splits(self, codes, y, n_classes):
         """The internal cross-validation folds of probability=True, stratified by task and label."""
@@ -656,21 +530,9 @@ class MultiTaskKernelSVC(OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, C
             intercept = self.intercept_ if self.bias == "per_task" else self.intercept_[:, None]
             intercept = np.broadcast_to(intercept, self.coef_.shape[:2])
             return linear_decision(features, codes, self.coef_, intercept)
-        n_rows, n_problems = X.shape[0], self.dual_coef_.shape[0]
-        views = [codes] if codes is not None else [
-            np.full(n_rows, t, dtype=np.intp) for t in range(self.n_tasks_)
-        ]
-        scores = np.empty((len(views), n_rows, n_problems))
-        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // max(self.support_vectors_.shape[0], 1))
-        for a in range(0, n_rows, chunk):
-            b = min(a + chunk, n_rows)
-            K = self._kernel(X[a:b], self.support_vectors_)
-            products = per_task_products(K, self._support_starts, self.dual_coef_.T)
-            for out, view in zip(scores, views):
-                out[a:b] = weigh_tasks(products, self.task_similarity_, view[a:b])
-        for out, view in zip(scores, views):
-            out += self.intercept_[:, view].T if self.bias == "per_task" else self.intercept_
-        return scores if codes is None else scores[0]
+        intercept = self.intercept_ if self.bias == "per_task" else self.intercept_[:, None]
+        intercept = np.broadcast_to(intercept, (self.dual_coef_.shape[0], self.n_tasks_))
+        return self._support_scores(X, codes, intercept, _PREDICT_CHUNK_ELEMENTS)
 
     @_needs_probability
     def predict_proba(self, X, tasks=None):

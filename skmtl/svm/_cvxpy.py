@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._dual import DualProblem, DualSolution
+from ._dual import DualProblem, DualSolution, group_members
 
 
 def solve_cvxpy(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
@@ -29,14 +29,13 @@ def solve_cvxpy(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
     import cvxpy as cp
 
     y, C = problem.y, problem.C
-    task = problem.task
-    Q = problem.K * problem.omega[np.ix_(task, task)] * np.outer(y, y)
-    Q = 0.5 * (Q + Q.T)
     alpha = cp.Variable(len(y))
-    groups = problem.group_starts
-    equalities = [y[a:b] @ alpha[a:b] == 0 for a, b in zip(groups[:-1], groups[1:])]
-    objective = cp.Minimize(0.5 * cp.quad_form(alpha, cp.psd_wrap(Q)) - cp.sum(alpha))
-    cvx_problem = cp.Problem(objective, [alpha >= 0, alpha <= C, *equalities])
+    equalities = [
+        y[members] @ alpha[members] == 0
+        for members in group_members(problem.group_starts, len(y))
+    ]
+    constraints = [alpha >= 0, alpha <= C, *equalities]
+    cvx_problem = cp.Problem(cp.Minimize(_objective(problem, alpha)), constraints)
     solver = cp.CLARABEL if cp.CLARABEL in cp.installed_solvers() else None
     options = {"tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8, "tol_feas": 1e-8} if solver == cp.CLARABEL else {}
     try:
@@ -54,8 +53,29 @@ def solve_cvxpy(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         )
     solution = np.clip(alpha.value, 0.0, C)
     # The multiplier nu of y'a = 0 enters the Lagrangian as +nu * y'a, and the
-    # stationarity condition (Qa)_i - 1 + nu * y_i = 0 on the margin is
-    # y_i f(x_i) = 1 with the intercept b = nu.
+    # stationarity condition (Qa)_i + p_i + nu * y_i = 0 of a free variable is
+    # the classifier's margin y_i f(x_i) = 1, or the regression's tube edge
+    # f(x_i) = target_i -+ epsilon, with the intercept b = nu.
     intercept = np.array([float(np.atleast_1d(e.dual_value)[0]) for e in equalities])
     n_iter = int(cvx_problem.solver_stats.num_iters or 0)
     return DualSolution(solution, intercept, n_iter, True)
+
+
+def _objective(problem: DualProblem, alpha):
+    """``1/2 a'Qa + p'a`` in cvxpy.
+
+    The classifier's with its Q; a general linear term (the regression) in
+    the rows' coefficients ``u`` (``u = a - a*``: ``a'Qa = u' (Omega∘K) u``),
+    so that cvxpy gets an n x n matrix and not the singular 2n x 2n one of
+    the doubled variables.
+    """
+    import cvxpy as cp
+
+    y, task = problem.y, problem.task
+    Q = problem.K * problem.omega[np.ix_(task, task)]
+    if problem.linear is None:
+        Q = Q * np.outer(y, y)
+        return 0.5 * cp.quad_form(alpha, cp.psd_wrap(0.5 * (Q + Q.T))) - cp.sum(alpha)
+    n = len(problem.K)
+    u = sum(cp.multiply(y[start:start + n], alpha[start:start + n]) for start in range(0, len(y), n))
+    return 0.5 * cp.quad_form(u, cp.psd_wrap(0.5 * (Q + Q.T))) + problem.linear @ alpha

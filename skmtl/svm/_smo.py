@@ -8,10 +8,14 @@ the task whose optimality gap is largest, so every task's equality
 constraint holds throughout.
 
 Each step is O(n) on rows of the input Gram matrix, scaled on the fly by the
-task similarity, so the solver never forms ``Q``. The steps run in compiled
-code (numba), a slice of steps between two progress reports: as whole-array
-NumPy operations they cost some ten array passes and their Python overhead
-a step, which was the whole cost on small problems.
+task similarity, so the solver never forms ``Q``. The regression dual's two
+variables per row (libsvm's epsilon-SVR) read the same Gram row, as libsvm's
+SVR_Q does: a step fetches two rows whatever the number of variables, and
+both copies of a row take the same change of ``F`` (it depends on the row
+only). The steps run in compiled code (numba), a slice of steps between two
+progress reports: as whole-array NumPy operations they cost some ten array
+passes and their Python overhead a step, which was the whole cost on small
+problems.
 """
 
 from __future__ import annotations
@@ -46,14 +50,14 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
         Print the largest gap after every slice of steps when positive.
     """
     K, y, C, omega = problem.K, problem.y, problem.C, problem.omega
-    n = len(y)
+    n = len(K)
     task = problem.task
     # Row i of Omega∘K is K[i] * omega_rows[task[i]]: one multiply per fetched value.
     omega_rows = np.ascontiguousarray(omega[:, task])
     diag = omega[task, task] * np.diagonal(K)
     if alpha0 is None:
-        alpha = np.zeros(n)
-        F = y.copy()  # F = -y * (Q a - 1) at a = 0
+        alpha = np.zeros(len(y))
+        F = -y * problem.linear_term  # F = -y * (Q a + p) at a = 0
     else:
         alpha = np.clip(alpha0, 0.0, C)
         F = -y * problem.gradient(alpha)
@@ -82,21 +86,28 @@ def solve_smo(problem: DualProblem, *, tol: float = 1e-3, max_iter: int = -1,
 def _smo_steps(K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol, max_steps):
     """Up to ``max_steps`` SMO steps, in place on alpha, F, up and low.
 
+    ``K`` has n rows; there are n variables (the classifier) or 2n (the
+    regression), variable ``v`` on Gram row ``v mod n``. ``groups`` bound
+    the rows of each equality constraint; a group holds its rows' variables
+    in every copy.
+
     Returns the steps taken, whether every group's gap is below ``tol``, and
     the largest gap at the last check.
     """
-    n = len(y)
+    n = len(K)
+    n_variables = len(y)
     steps = 0
     while True:
         # The group with the largest gap max_{I_up} F - min_{I_low} F, and its i.
         gap, i, a, b = -np.inf, -1, 0, 0
         for g in range(len(groups) - 1):
             top, arg, bottom = -np.inf, -1, np.inf
-            for k in range(groups[g], groups[g + 1]):
-                if up[k] and F[k] > top:
-                    top, arg = F[k], k
-                if low[k] and F[k] < bottom:
-                    bottom = F[k]
+            for offset in range(0, n_variables, n):
+                for k in range(groups[g] + offset, groups[g + 1] + offset):
+                    if up[k] and F[k] > top:
+                        top, arg = F[k], k
+                    if low[k] and F[k] < bottom:
+                        bottom = F[k]
             if top - bottom > gap:
                 gap, i, a, b = top - bottom, arg, groups[g], groups[g + 1]
         if not gap >= tol:  # also when no pair violates at all (-inf)
@@ -104,25 +115,36 @@ def _smo_steps(K, omega_rows, task, y, C, diag, alpha, F, up, low, groups, tol, 
         if steps >= max_steps:
             return steps, False, gap
         # Second-order choice of j: the largest decrease (F_i - F_j)^2 / curvature.
-        t_i = task[i]
+        row_i = i % n
+        t_i = task[row_i]
         j, best = -1, -1.0
-        for k in range(a, b):
-            if low[k] and F[i] - F[k] > 0.0:
-                curvature = max(diag[k] - 2.0 * (K[i, k] * omega_rows[t_i, k]) + diag[i], TAU)
-                gain = (F[i] - F[k]) * (F[i] - F[k]) / curvature
-                if gain > best:
-                    j, best = k, gain
-        t_j = task[j]
+        for offset in range(0, n_variables, n):
+            for k in range(a + offset, b + offset):
+                if low[k] and F[i] - F[k] > 0.0:
+                    row = k - offset
+                    curvature = max(diag[row] - 2.0 * (K[row_i, row] * omega_rows[t_i, row]) + diag[row_i], TAU)
+                    gain = (F[i] - F[k]) * (F[i] - F[k]) / curvature
+                    if gain > best:
+                        j, best = k, gain
+        row_j = j % n
+        t_j = task[row_j]
         old_i, old_j = alpha[i], alpha[j]
         new_i, new_j = _pair_step(
             old_i, old_j, y[i], y[j], -y[i] * F[i], -y[j] * F[j], C[i], C[j],
-            diag[i] + diag[j] - 2.0 * (K[i, j] * omega_rows[t_i, j]),
+            diag[row_i] + diag[row_j] - 2.0 * (K[row_i, row_j] * omega_rows[t_i, row_j]),
         )
         alpha[i], alpha[j] = new_i, new_j
-        # F -= y * (Q[:, i] da_i + Q[:, j] da_j), with y_k Q[k, i] = y_i Omega[t_i, t_k] K[i, k].
+        # F -= y * (Q[:, i] da_i + Q[:, j] da_j), with y_k Q[k, i] = y_i Omega[t_i, t_k] K[i, k]:
+        # the change depends on the row of k only, so both copies of a row take it.
         step_i, step_j = (new_i - old_i) * y[i], (new_j - old_j) * y[j]
-        for k in range(n):
-            F[k] -= K[j, k] * omega_rows[t_j, k] * step_j + K[i, k] * omega_rows[t_i, k] * step_i
+        if n_variables == n:  # the classifier: one store per fetched value
+            for k in range(n):
+                F[k] -= K[row_j, k] * omega_rows[t_j, k] * step_j + K[row_i, k] * omega_rows[t_i, k] * step_i
+        else:
+            for k in range(n):
+                change = K[row_j, k] * omega_rows[t_j, k] * step_j + K[row_i, k] * omega_rows[t_i, k] * step_i
+                F[k] -= change
+                F[k + n] -= change
         for k in (i, j):
             if y[k] > 0:
                 up[k], low[k] = alpha[k] < C[k], alpha[k] > 0
