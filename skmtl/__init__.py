@@ -11,10 +11,11 @@ from .nn import (
     SharedRNNClassifier,
     SharedRNNRegressor,
 )
-from .svm import MultiTaskKernelSVC, MultiTaskKernelSVR
+from .svm import MultiTaskKernelRidge, MultiTaskKernelSVC, MultiTaskKernelSVR
 
 __all__ = [
     "IndependentTaskClassifier",
+    "MultiTaskKernelRidge",
     "MultiTaskKernelSVC",
     "MultiTaskKernelSVR",
     "MultiTaskLinearSVC",
