@@ -8,7 +8,8 @@ X's row chunks, and the per-task sums are one small (T, d) array per chunk,
 added up on the client, as dask-glm evaluates its losses and gradients. The
 vectors of one value per row that the solver keeps between calls (margins,
 curvatures) are persisted where the chunks live. Only the weights, the
-labels' and tasks' distinct values and the (task, class) counts travel.
+labels' and tasks' distinct values and the (task, class) counts travel (for
+a regressor, the task ids and whether the targets are finite).
 """
 
 from __future__ import annotations
@@ -59,18 +60,22 @@ class DaskRows:
 
         self._da = da
         self.X = X.rechunk({1: -1})  # each chunk holds whole rows
-        self.codes = codes.rechunk(self.X.chunks[0])
+        self.codes = self.align(codes)
         self.n, self.d = self.X.shape
         self.n_tasks = n_tasks
         self._X_blocks, self._code_blocks = _blocks(self.X), _blocks(self.codes)
 
     def align(self, v):
         """A per-row dask array in X's row chunks."""
-        return v.rechunk(self.X.chunks[0])
+        return v.rechunk((self.X.chunks[0],))
 
     def keep(self, v):
         """Persist a per-row vector the solver reads again (margins, curvatures)."""
         return v.persist()
+
+    def per_row(self, values):
+        """``values[t_i]`` for every row from one value per task, a lazy vector."""
+        return self.codes.map_blocks(task_value, values=values, dtype=np.float64)
 
     def margins(self, W, offsets=None):
         from dask import delayed
@@ -110,16 +115,21 @@ def _as_dask_vector(values, chunks, name):
         values = da.from_array(np.asarray(values))
     if values.ndim != 1:
         raise ValueError(f"{name} must be one value per row (1-D); got shape {values.shape}.")
-    return values.rechunk(chunks)
+    # One tuple per dimension: a bare tuple of sizes would be read as one
+    # size per dimension, the first size for every block.
+    return values.rechunk((chunks,))
 
 
-def read_dask_training_data(estimator, X, y, tasks, sample_weight):
-    """Validate dask training data and set the fitted task and label attributes.
+def _read_dask_rows(estimator, X, y, tasks, sample_weight, target_checks):
+    """Validate dask training data and set the fitted task attributes.
 
-    Returns X (a float dask array, columns in one chunk), each row's class
-    index into ``classes_``, task code and sample weight (dask arrays in X's
-    row chunks), and the (task, class) counts. Computes only small things:
-    the distinct labels and task ids, the counts, and whether X is finite.
+    Shared by classifiers and regressors: the task column or ``tasks=``,
+    the feature names, X as a float dask array (columns in one chunk), and
+    y, the task codes and sample weights as dask vectors in X's row chunks.
+    ``target_checks(y)`` gives lazy values about the targets, computed in
+    the same pass as the checks here (whether X is finite, the task ids,
+    the smallest weight) and returned computed. The weights are not yet
+    persisted; the codes are.
     """
     import dask
     import dask.array as da
@@ -127,7 +137,7 @@ def read_dask_training_data(estimator, X, y, tasks, sample_weight):
     name = type(estimator).__name__
     if getattr(y, "ndim", 1) != 1:
         raise ValueError(
-            f"{name} fits dask input in the long form only: y one label per row, with tasks= "
+            f"{name} fits dask input in the long form only: y one target per row, with tasks= "
             "or task_column (a wide y of one column per task is not supported with dask)."
         )
     columns = list(X.columns) if hasattr(X, "columns") else None
@@ -153,27 +163,43 @@ def read_dask_training_data(estimator, X, y, tasks, sample_weight):
     ids = None if tasks is None else _as_dask_vector(tasks, chunks, "tasks")
     weight = None if sample_weight is None else _as_dask_vector(sample_weight, chunks, "sample_weight")
 
-    finite = da.isfinite(X).all()
-    lazy = [finite, da.unique(y)] + ([da.unique(ids)] if ids is not None else [])
-    if weight is not None:
-        lazy.append(weight.min())
-    found = dask.compute(*lazy)
+    lazy = [da.isfinite(X).all()] + ([da.unique(ids)] if ids is not None else [])
+    lazy += [weight.min()] if weight is not None else []
+    extra = list(target_checks(y))
+    found = dask.compute(*lazy, *extra)
+    found, targets = found[:len(lazy)], found[len(lazy):]
     if not found[0]:
         raise ValueError("Input X contains NaN or infinity; impute or drop those rows first.")
-    classes = found[1]
-    estimator.tasks_ = found[2] if ids is not None else np.array([None], dtype=object)
+    estimator.tasks_ = found[1] if ids is not None else np.array([None], dtype=object)
     if weight is not None and found[-1] < 0:
         raise ValueError("sample_weight has negative values; weights must be >= 0.")
     estimator.n_tasks_ = len(estimator.tasks_)
     estimator.n_features_in_ = X.shape[1] + (estimator.task_column is not None)
     estimator._wide_form = None
+    codes = (ids.map_blocks(position_in, values=estimator.tasks_, dtype=np.intp)
+             if ids is not None else da.zeros(X.shape[0], dtype=np.intp, chunks=chunks))
+    weight = da.ones(X.shape[0], chunks=chunks) if weight is None else weight.astype(np.float64)
+    return X, y, codes.persist(), weight, targets
+
+
+def read_dask_training_data(estimator, X, y, tasks, sample_weight):
+    """Validate dask training data of a classifier and set the fitted task and label attributes.
+
+    Returns X (a float dask array, columns in one chunk), each row's class
+    index into ``classes_``, task code and sample weight (dask arrays in X's
+    row chunks), and the (task, class) counts. Computes only small things:
+    the distinct labels and task ids, the counts, and whether X is finite.
+    """
+    import dask
+    import dask.array as da
+
+    X, y, codes, weight, (classes,) = _read_dask_rows(
+        estimator, X, y, tasks, sample_weight, lambda y: [da.unique(y)]
+    )
     if len(classes) < 2:
         raise ValueError("y has a single class; a classifier needs at least two.")
 
     labels = y.map_blocks(position_in, values=classes, dtype=np.intp)
-    codes = (ids.map_blocks(position_in, values=estimator.tasks_, dtype=np.intp)
-             if ids is not None else da.zeros(X.shape[0], dtype=np.intp, chunks=chunks))
-    weight = da.ones(X.shape[0], chunks=chunks) if weight is None else weight.astype(np.float64)
     n_cells = estimator.n_tasks_ * len(classes)
     cells = codes * len(classes) + labels
     counts, weighed = dask.compute(
@@ -189,8 +215,34 @@ def read_dask_training_data(estimator, X, y, tasks, sample_weight):
         plain_id(task): classes[present[t]] for t, task in enumerate(estimator.tasks_)
     }
     # Read on every pass of the solver: computed once, kept next to their chunks.
-    labels, codes, weight = dask.persist(labels, codes, weight)
+    labels, weight = dask.persist(labels, weight)
     return X, labels, codes, weight, counts
+
+
+def read_dask_regression_data(estimator, X, y, tasks, sample_weight):
+    """Validate dask training data of a regressor and set the fitted task attributes.
+
+    Returns X (a float dask array, columns in one chunk) and each row's
+    target (float64), task code and sample weight, dask arrays in X's row
+    chunks and persisted. Computes only small things: the task ids, whether
+    X and y are finite, the smallest weight.
+    """
+    import dask
+    import dask.array as da
+
+    kind = getattr(getattr(y, "dtype", None), "kind", "f")
+    if kind not in "iuf":
+        what = "booleans" if kind == "b" else "text or other non-numbers"
+        raise ValueError(
+            f"y holds {what}; a regressor needs numeric targets. For class labels use a classifier."
+        )
+    X, y, codes, weight, (finite,) = _read_dask_rows(
+        estimator, X, y, tasks, sample_weight, lambda y: [da.isfinite(y).all()]
+    )
+    if not finite:
+        raise ValueError("y contains NaN or infinite targets; every target must be a finite number.")
+    y, weight = dask.persist(y.astype(np.float64), weight)
+    return X, y, codes, weight
 
 
 # Functions mapped over blocks are named, not lambdas: dask names a block's
@@ -203,6 +255,11 @@ def position_in(block, values):
 def one_vs_rest(block, positive):
     """±1 labels of the binary subproblem of class ``positive``."""
     return np.where(block == positive, 1.0, -1.0)
+
+
+def task_value(codes, values):
+    """Each row's value from its task's entry of ``values``."""
+    return values[codes]
 
 
 def cell_weight(labels, codes, table):
@@ -263,9 +320,10 @@ def predict_blocks(estimator, method: str, X, tasks):
         raise ValueError("With a dask DataFrame, give the task ids as its task_column, not tasks=.")
     else:
         t_blocks = _blocks(_as_dask_vector(tasks, X.chunks[0], "tasks"))
-    n_classes = len(estimator.classes_)
+    classes = getattr(estimator, "classes_", None)  # None: a regressor, one number per row
+    n_classes = 2 if classes is None else len(classes)
     tail = () if method == "predict" or (method == "decision_function" and n_classes == 2) else (n_classes,)
-    dtype = estimator.classes_.dtype if method == "predict" else np.float64
+    dtype = classes.dtype if method == "predict" and classes is not None else np.float64
     answer = getattr(estimator, method)
     parts = [
         da.from_delayed(delayed(answer)(x, tasks=t), shape=(size, *tail), dtype=dtype)

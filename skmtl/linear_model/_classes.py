@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._dask import is_dask, predict_blocks
 from ._base import MultiTaskLinearClassifierMixin
 
-_COMMON_CONSTRAINTS: dict = {
+COMMON_CONSTRAINTS: dict = {
     "C": [Interval(Real, 0, None, closed="neither")],
     "task_similarity": [
         Interval(Real, 0, 1, closed="both"),
@@ -31,8 +31,8 @@ _COMMON_CONSTRAINTS: dict = {
     "verbose": ["verbose"],
 }
 
-# The parameter and attribute sections both estimators' docstrings share.
-_SIMILARITY_DOC = """task_similarity : float in [0, 1], array-like, dict or 'learn', default=0.5
+# The parameter sections the linear models' docstrings share.
+TASK_SIMILARITY_DOC = """task_similarity : float in [0, 1], array-like, dict or 'learn', default=0.5
         The task similarity matrix ``Omega``.
 
         - ``rho`` in [0, 1]: ``Omega = (1 - rho) I + rho 11'``. ``rho = 0`` fits
@@ -43,7 +43,8 @@ _SIMILARITY_DOC = """task_similarity : float in [0, 1], array-like, dict or 'lea
         - 'learn': alternate a fit with the closed-form update
           ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
           learning (MTRL), starting from independent tasks, as
-          :class:`~skmtl.MultiTaskKernelSVC` does.
+          :class:`~skmtl.MultiTaskKernelSVC` does."""
+_SIMILARITY_DOC = TASK_SIMILARITY_DOC + """
     bias : {'shared', 'per_task'} or None, default='shared'
         One unregularised intercept for all tasks, one per task, or none
         (scikit-learn's ``fit_intercept=False``)."""
@@ -143,7 +144,7 @@ class MultiTaskLinearSVC(MultiTaskLinearClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        **_COMMON_CONSTRAINTS,
+        **COMMON_CONSTRAINTS,
         "loss": [StrOptions({"squared_hinge", "hinge"})],
     }
 
@@ -258,7 +259,7 @@ class MultiTaskLogisticRegression(MultiTaskLinearClassifierMixin, BaseEstimator)
     (2, 2)
     """
 
-    _parameter_constraints: dict = dict(_COMMON_CONSTRAINTS)
+    _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
     _loss = "logistic"
 
     def __init__(

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def solve_primal_cvxpy(X, y, codes, L, C_rows, *, loss="squared_hinge", bias="shared"):
+def solve_primal_cvxpy(X, y, codes, L, C_rows, *, loss="squared_hinge", bias="shared", epsilon=0.0):
     """``(V, b)`` minimising the objective of `solve_primal`, to Clarabel's 1e-9."""
     import cvxpy as cp
 
@@ -32,13 +32,17 @@ def solve_primal_cvxpy(X, y, codes, L, C_rows, *, loss="squared_hinge", bias="sh
         indicator = np.zeros((n, n_groups))
         indicator[np.arange(n), groups[codes]] = 1.0
         f = f + indicator @ b
-    z = cp.multiply(np.asarray(y, dtype=np.float64), f)
-    if loss == "logistic":
-        losses = cp.logistic(-z)
-    elif loss == "squared_hinge":
-        losses = cp.square(cp.pos(1 - z))
-    else:
-        losses = cp.pos(1 - z)
+    y = np.asarray(y, dtype=np.float64)
+    z = cp.multiply(y, f)
+    excess = cp.pos(cp.abs(f - y) - epsilon)
+    losses = {
+        "logistic": lambda: cp.logistic(-z),
+        "squared_hinge": lambda: cp.square(cp.pos(1 - z)),
+        "hinge": lambda: cp.pos(1 - z),
+        "squared_error": lambda: cp.square(f - y),
+        "squared_epsilon_insensitive": lambda: cp.square(excess),
+        "epsilon_insensitive": lambda: excess,
+    }[loss]()
     objective = 0.5 * cp.sum_squares(v) + np.asarray(C_rows, dtype=np.float64) @ losses
     problem = cp.Problem(cp.Minimize(objective))
     with warnings.catch_warnings():

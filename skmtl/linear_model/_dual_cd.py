@@ -1,13 +1,24 @@
-"""Dual coordinate descent for the multi-task hinge loss (liblinear's L1-loss SVC dual).
+"""Dual coordinate descent for the multi-task hinge and epsilon-insensitive losses.
 
-The dual of the hinge-loss problem in `skmtl.linear_model._primal` is
+The dual of the hinge-loss problem in `skmtl.linear_model._primal`
+(liblinear's L1-loss SVC dual) is
 
     min 1/2 a'Qa - e'a  over  0 <= a_i <= C_i,
     Q_ij = y_i y_j Omega[t_i, t_j] x_i'x_j,
 
-and coordinate descent (Hsieh et al., ICML 2008) takes one exact step per
-row: the gradient ``G_i = y_i x_i'w_{t_i} - 1`` needs task ``t_i``'s weights,
-``w_t = sum_s Omega[t, s] u_s`` with ``u_s = sum_{i in s} a_i y_i x_i``.
+and that of the epsilon-insensitive regression loss (liblinear's L1-loss
+SVR dual, Ho & Lin 2012) is
+
+    min 1/2 a'Qa - y'a + epsilon ||a||_1  over  -C_i <= a_i <= C_i,
+    Q_ij = Omega[t_i, t_j] x_i'x_j.
+
+Both are ``min 1/2 a'Qa - r'a + epsilon ||a||_1`` over a box, with
+``Q_ij = s_i s_j Omega[t_i, t_j] x_i'x_j``: the classifier has the signs
+``s = y``, ``r = 1``, ``epsilon = 0`` and the box [0, C]; the regressor
+``s = 1``, ``r = y`` and the box [-C, C]. So one descent serves both.
+Coordinate descent (Hsieh et al., ICML 2008) takes one exact step per row:
+the gradient ``G_i = s_i x_i'w_{t_i} - r_i`` needs task ``t_i``'s weights,
+``w_t = sum_s Omega[t, s] u_s`` with ``u_s = sum_{i in s} a_i s_i x_i``.
 Keeping every task's ``w_t`` current costs ``T nnz(x_i)`` a step (a step on
 a row of task s moves every ``w_t`` by ``Omega[t, s]``). For dense rows and
 more than two tasks, the rows are instead visited a chunk of one task at a
@@ -51,8 +62,9 @@ _FAST = {"reassoc", "contract"}
 
 
 def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng, verbose,
-            warm_start=None):
-    """liblinear's dual coordinate descent for the hinge loss, on ``phi(x, t)``.
+            warm_start=None, epsilon=None):
+    """liblinear's dual coordinate descent for the hinge loss, on ``phi(x, t)``, or
+    with ``epsilon`` (a number) for the epsilon-insensitive regression loss.
 
     X's rows are sorted by task (``rows`` reads them per task). Returns
     ``(V, group_bias, n_epochs, converged)`` with ``w_t = V @ L[t]``.
@@ -63,8 +75,8 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
     unregularised problem, the regulariser is ``1/(2B^2) ||b - c||^2`` around
     a centre c, and each time the descent converges c moves to the current
     bias: the proximal point method, whose fixed point is the bias that is not
-    regularised at all. In the dual, e_i = 1 - y_i c_{g_i} and Q gains
-    ``B^2`` between rows of one group.
+    regularised at all. In the dual, r_i = 1 - y_i c_{g_i} (y_i - c_{g_i}
+    for regression) and Q gains ``B^2`` between rows of one group.
     """
     n, d = X.shape
     n_tasks = L.shape[0]
@@ -84,13 +96,26 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
     QD = np.maximum(diagonal + B2, 1e-12)
     group_of_row = group_of_task[codes] if n_groups else np.zeros(n, dtype=np.intp)
 
+    # The hinge's violations are in units of the margin, 1, so tol is taken
+    # as it is; a regression's are in units of y, so tol is relative to the
+    # first epoch's violations (as liblinear's SVR solver takes it).
+    regression = epsilon is not None
+    if not regression:  # the hinge: a_i y_i x_i, linear term 1, a_i in [0, C_i]
+        sign, linear, lower, epsilon = y, np.ones(n), np.zeros(n), 0.0
+    else:  # epsilon-insensitive: a_i x_i, linear term y_i, a_i in [-C_i, C_i]
+        sign, linear, lower = np.ones(n), y, -C
     alpha = np.zeros(n)
-    U = np.zeros((n_tasks, d))  # u_t = sum over task t's rows of a_i y_i x_i
-    beta = np.zeros(max(n_groups, 1))  # the bias feature's weights: B * sum a_i y_i per group
+    U = np.zeros((n_tasks, d))  # u_t = sum over task t's rows of a_i s_i x_i
+    beta = np.zeros(max(n_groups, 1))  # the bias feature's weights: B * sum a_i s_i per group
     centre = np.zeros(max(n_groups, 1))
+    if n_groups and regression:
+        # Regression: the bias starts at each group's weighted mean target,
+        # not at 0, which the proximal steps would have to travel from.
+        mass = np.bincount(group_of_row, C, minlength=n_groups)
+        centre = np.bincount(group_of_row, C * y, minlength=n_groups) / np.where(mass > 0, mass, 1.0)
     if warm_start:  # the last solve's dual variables stay feasible: only Q changed
         alpha = warm_start["alpha"].copy()
-        U, sums = rows.task_sums(alpha * y)
+        U, sums = rows.task_sums(alpha * sign)
         if n_groups:
             beta = B * np.bincount(group_of_task, sums, minlength=n_groups)
             centre = warm_start["bias"] - B * beta  # the same bias to start from
@@ -117,8 +142,9 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
             chunk_order = rng.permutation(len(bounds) - 1)
         keep = np.ones(len(order), dtype=bool)
         PGmax_new, PGmin_new = _epoch(
-            data, indices, indptr, order, bounds, chunk_order, every_task, codes, y, C,
-            QD, omega, W, w, alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep,
+            data, indices, indptr, order, bounds, chunk_order, every_task, codes, sign, linear,
+            lower, C, epsilon, QD, omega, W, w, alpha, group_of_row, beta, centre, B,
+            PGmax_old, PGmin_old, keep,
         )
         n_epochs += 1
         active = order[keep]
@@ -129,6 +155,8 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
         shift = float(np.max(np.abs(B * beta[:n_groups]))) if n_groups else 0.0
         if n_epochs == 1:
             first_gap = gap
+            if regression:
+                tol = tol * max(first_gap, np.finfo(float).tiny)
         tick(log_progress(first_gap, max(gap, shift), tol))
         if gap <= tol and shift <= tol and len(active) == len(every):
             converged = True
@@ -148,7 +176,7 @@ def dual_cd(rows, X, y, codes, L, C, group_of_task, n_groups, tol, max_iter, rng
         PGmin_old = PGmin_new if PGmin_new < 0 else -np.inf
     # Recompute the primal from alpha: one pass, free of the rounding that
     # many small updates accumulate.
-    U, sums = rows.task_sums(alpha * y)
+    U, sums = rows.task_sums(alpha * sign)
     if n_groups:
         beta = B * np.bincount(group_of_task, sums, minlength=n_groups)
     if warm_start is not None:
@@ -189,17 +217,20 @@ def _task_chunks(rows, codes, n_tasks, chunk):
 
 
 @compiled(nogil=True, fastmath=_FAST)
-def _epoch(data, indices, indptr, order, bounds, chunk_order, every_task, codes, y, C, QD,
-           omega, W, w, alpha, group_of_row, beta, centre, B, PGmax_old, PGmin_old, keep):
+def _epoch(data, indices, indptr, order, bounds, chunk_order, every_task, codes, sign, linear,
+           lower, C, epsilon, QD, omega, W, w, alpha, group_of_row, beta, centre, B,
+           PGmax_old, PGmin_old, keep):
     """One pass of coordinate descent over ``order``, a chunk at a time.
 
     With ``every_task``, W holds every task's weights, kept current (one
     chunk of rows of any task); otherwise W holds the per-task sums ``u_t``
     and each chunk, of one task's rows, computes its task's weights into w.
-    Updates alpha, W and beta in place, clears ``keep`` for the rows
-    shrinking sets aside, and returns the largest and smallest projected
-    gradients. X is dense (``data``, with ``indices`` and ``indptr`` None) or
-    CSR.
+    Row i's variable lies in [lower_i, C_i], enters the weights as
+    ``alpha_i sign_i x_i`` and the objective with ``-linear_i alpha_i +
+    epsilon |alpha_i|``. Updates alpha, W and beta in place, clears ``keep``
+    for the rows shrinking sets aside, and returns the largest and smallest
+    projected gradients. X is dense (``data``, with ``indices`` and
+    ``indptr`` None) or CSR.
     """
     n_tasks, d = W.shape
     PGmax_new, PGmin_new = -np.inf, np.inf
@@ -219,26 +250,47 @@ def _epoch(data, indices, indptr, order, bounds, chunk_order, every_task, codes,
             t = codes[i]
             g = group_of_row[i]
             weights = W[t] if every_task else w
-            G = y[i] * (_dot(data, indices, indptr, i, weights) + centre[g] + B * beta[g]) - 1.0
+            G = sign[i] * (_dot(data, indices, indptr, i, weights) + centre[g] + B * beta[g]) - linear[i]
             a = alpha[i]
-            if a == 0.0:
-                if G > PGmax_old:
+            # The one-sided derivatives of the objective in a_i: |a_i| adds
+            # epsilon or -epsilon, and both at a_i = 0 (its kink).
+            G_right = G + epsilon if a >= 0.0 else G - epsilon
+            G_left = G + epsilon if a > 0.0 else G - epsilon
+            if a == lower[i]:  # only an increase is feasible
+                if G_right > PGmax_old:
                     keep[p] = False
                     continue
-                PG = min(G, 0.0)
-            elif a == C[i]:
-                if G < PGmin_old:
+                PG = min(G_right, 0.0)
+            elif a == C[i]:  # only a decrease is feasible
+                if G_left < PGmin_old:
                     keep[p] = False
                     continue
-                PG = max(G, 0.0)
-            else:
-                PG = G
+                PG = max(G_left, 0.0)
+            elif G_right < 0.0:
+                PG = G_right
+            elif G_left > 0.0:
+                PG = G_left
+            else:  # at the kink, inside the epsilon tube
+                if G_right > PGmax_old and G_left < PGmin_old:
+                    keep[p] = False
+                    continue
+                PG = 0.0
             PGmax_new = max(PGmax_new, PG)
             PGmin_new = min(PGmin_new, PG)
             if abs(PG) > 1e-12:
-                new = min(max(a - G / QD[i], 0.0), C[i])
+                # The exact minimiser along a_i: a Newton step on the side of
+                # the kink it lands on, then the box.
+                if epsilon == 0.0:
+                    new = a - G / QD[i]
+                else:
+                    new = a - (G + epsilon) / QD[i]
+                    if new <= 0.0:
+                        new = a - (G - epsilon) / QD[i]
+                        if new >= 0.0:
+                            new = 0.0
+                new = min(max(new, lower[i]), C[i])
                 if new != a:
-                    step = (new - a) * y[i]
+                    step = (new - a) * sign[i]
                     alpha[i] = new
                     beta[g] += B * step
                     if every_task:  # w_s += Omega[s, t] step x_i, every s

@@ -26,7 +26,7 @@ from ._base import PREDICT_CHUNK_ELEMENTS, SHARED_PARAMETER_CONSTRAINTS, MultiTa
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, task_kernel_product
 from ._kernels import input_kernel
-from ..linear_model._base import _ROW_VECTORS, fit_one_vs_rest, linear_decision
+from ..linear_model._base import _ROW_VECTORS, fit_linear_subproblems, linear_decision
 from ._nystroem import nystroem_features, nystroem_projection
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
@@ -447,7 +447,7 @@ class MultiTaskKernelSVC(
             similarity_ridge=self.similarity_ridge, similarity_max_iter=self.similarity_max_iter,
             similarity_tol=self.similarity_tol, verbose=self.verbose,
         )
-        fit = fit_one_vs_rest(features, labels, codes, upper, self.n_tasks_, similarity,
+        fit = fit_linear_subproblems(features, labels, codes, upper, self.n_tasks_, similarity,
                               random_state=rng, **options)
         self._forget(_EXACT_ATTRIBUTES)
         self.components_, self.component_indices_ = landmarks, order[indices]
@@ -458,7 +458,7 @@ class MultiTaskKernelSVC(
 
         if self.probability:
             def fold_decision(train, test):
-                part = fit_one_vs_rest(features[train], labels[:, train], codes[train],
+                part = fit_linear_subproblems(features[train], labels[:, train], codes[train],
                                        upper[train], self.n_tasks_, fit.omega,
                                        random_state=rng, **options)
                 return linear_decision(features[test], codes[test], part.coef, part.intercept).T
