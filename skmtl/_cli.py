@@ -1,5 +1,9 @@
 """The ``skmtl`` command: ``skmtl compare`` runs the multi-task vs single-task comparison.
 
+It compares classifiers on class labels and regressors on a numeric target:
+``--kind auto`` (the default) reads a continuous target (by scikit-learn's
+``type_of_target``) as a regression and says so in its first line.
+
 Every failure the user can cause (a missing file or column, text in a
 feature column, one class, a task too small for the folds, an output path
 that cannot be written, ...) ends with a one-line message and exit status 1
@@ -32,11 +36,17 @@ from ._memory import format_bytes
 from ._progress import StatusLine
 from ._tasks import plain_id
 from ._version import __version__
-from .metrics import TASK_SCORER_NAMES
+from .metrics import REGRESSION_SCORER_NAMES, TASK_SCORER_NAMES
 
 PROG = "skmtl"
 
 DEFAULT_DATA = dict(n_samples=2000, n_tasks=20, n_features=10, n_clusters=2)
+
+#: --kind: what the target is.
+KINDS = ("auto", "classification", "regression")
+
+#: The scorings of classifiers (the others, REGRESSION_SCORER_NAMES, score regressors).
+CLASSIFICATION_SCORINGS = tuple(name for name in TASK_SCORER_NAMES if name not in REGRESSION_SCORER_NAMES)
 
 EXAMPLES = f"""\
 examples:
@@ -54,26 +64,44 @@ examples:
   skmtl compare data.txt --sep ';' --task-column site --target label
   skmtl compare patients.csv --target diabetes --target stroke --target asthma --model mlp
   skmtl compare data.csv --task-column site --target label --scheduler tcp://10.0.0.5:8786
+  skmtl compare exams.csv --task-column school --target score --kind regression
+  skmtl compare sales.csv --task-column store --target revenue --model kernel-ridge --kernel poly --alpha 0.1
+  skmtl compare patients.csv --target motor_updrs --target total_updrs --model mlp
 
 The CSV has a header row; every column other than the task and target
 columns is a numeric feature. Its separator (, ; tab or |) is detected;
 --sep sets it. Task ids may be text or numbers; each distinct text is its
-own task ('1' and '01' are two tasks). The target holds class labels, not a
-continuous quantity.
+own task ('1' and '01' are two tasks).
+
+The target holds class labels (classification) or numbers (regression).
+--kind auto (the default) reads a continuous target, numbers that are not
+all whole, as a regression, and says so in the first line; whole numbers
+(exam scores, counts) and text are read as class labels unless --kind
+regression is given; --kind classification reads any target as labels.
+Classifiers (--model): svc (default), linear, logistic, mlp. Regressors:
+ridge (default; MultiTaskRidge, with an intercept per task, and a fit that
+does not depend on the target's units), svr (MultiTaskKernelSVR, baselines
+sklearn's SVR; its C and --epsilon are in the target's units: tune them to
+its scale), kernel-ridge (MultiTaskKernelRidge, baselines KernelRidge; no
+intercept, as KernelRidge: best on centred targets, or with --kernel poly,
+whose coef0 adds a constant), linear-svr (MultiTaskLinearSVR) and mlp
+(SharedMLPRegressor with normalize_targets=True, each task's targets
+standardised; baselines MLPRegressor on standardised targets). The default
+regression score is each task's R².
 
 Several --target columns are the wide form: each target is a task and every
 row belongs to every task (no --task-column); an empty cell is a missing
 label, that row is then not labelled for that task.
 
-The exact kernel SVC (--model svc) holds an n x n matrix of the training
-rows: right to about 40,000 rows. Beyond, --n-components M approximates its
-kernel with M landmarks (Nyström), or --model linear / logistic fits linear
-models; their memory grows with the rows, not with their square (with
---n-components the baselines stay sklearn's exact SVC, whose time grows
-faster than the rows). Options
-of one model only (--kernel, --n-components, --probability, -C,
---task-similarity, --hidden-layer-sizes, --backend) are refused with
-another.
+The exact kernel models (--model svc, svr, kernel-ridge) hold an n x n
+matrix of the training rows: right to about 40,000 rows. Beyond,
+--n-components M approximates the kernel of svc or kernel-ridge with M
+landmarks (Nyström), or --model linear / logistic / ridge / linear-svr fits
+linear models; their memory grows with the rows, not with their square
+(with --n-components the baselines of svc stay sklearn's exact SVC, whose
+time grows faster than the rows). Options of some models only (--kernel,
+--n-components, --probability, -C, --alpha, --epsilon, --task-similarity,
+--hidden-layer-sizes, --backend, --class-weight) are refused with another.
 
 Features are standardised inside each fold. Progress goes to stderr (a
 line when a file of a few MB or more is read, then a bar of the fits that
@@ -101,8 +129,9 @@ def _parser() -> argparse.ArgumentParser:
         help="cross-validate a multi-task model against one model per task and one for all",
         description=(
             "Cross-validate a multi-task model, one model per task (independent) and one "
-            "model for all tasks (pooled) on the same folds, stratified on task x label, "
-            "and print each task's score for each model (mean ± std over the folds)."
+            "model for all tasks (pooled) on the same folds, stratified on task x label "
+            "(on task x quantile of a numeric target), and print each task's score for each "
+            "model (mean ± std over the folds)."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -125,48 +154,66 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="column holding the class labels (needed with a CSV); repeat it for several targets, "
         "one task each, every row belonging to every task (the wide form: no --task-column, "
-        "an empty cell is a missing label)",
+        "an empty cell is a missing label); numbers, with --kind regression or when continuous",
+    )
+    compare.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="auto",
+        help="classification (class labels) or regression (numbers); auto: regression when the "
+        "target is continuous (numbers not all whole, by scikit-learn's type_of_target), said in "
+        "the first line, else classification (default: auto)",
     )
     compare.add_argument(
         "--model",
         choices=sorted(MODELS),
-        default="svc",
-        help="multi-task model: 'svc' = MultiTaskKernelSVC, whose baselines are sklearn's SVC "
-        "per task and on all rows; 'linear' = MultiTaskLinearSVC and 'logistic' = "
+        help="multi-task model. Classifiers: 'svc' = MultiTaskKernelSVC, whose baselines are "
+        "sklearn's SVC per task and on all rows; 'linear' = MultiTaskLinearSVC and 'logistic' = "
         "MultiTaskLogisticRegression (linear models, for many rows; 'logistic' gives "
         "probabilities), whose baselines are the same model fitted as a single task; 'mlp' = "
         "SharedMLPClassifier (shared hidden layers, a head per task), whose baselines are "
-        "MLPClassifier (default: svc)",
+        "MLPClassifier. Regressors: 'ridge' = MultiTaskRidge and 'linear-svr' = MultiTaskLinearSVR "
+        "(linear models, whose baselines are the same model fitted as a single task); 'svr' = "
+        "MultiTaskKernelSVR (baselines SVR); 'kernel-ridge' = MultiTaskKernelRidge (baselines "
+        "KernelRidge); 'mlp' = SharedMLPRegressor (baselines MLPRegressor) (default: svc for "
+        "classification, ridge for regression)",
     )
     compare.add_argument(
         "--task-similarity",
         type=_similarity,
         metavar="S",
-        help="--model svc, linear, logistic: 'learn' (learn the task similarity from the data) or a "
+        help="every model but mlp: 'learn' (learn the task similarity from the data) or a "
         "number rho in [0, 1] (0 = independent tasks, 1 = pooled) (default: learn)",
     )
     compare.add_argument(
         "--kernel",
         choices=["linear", "rbf", "poly", "sigmoid"],
-        help=f"--model svc: input kernel (default: {MODEL_DEFAULTS['kernel']})",
+        help=f"--model svc, svr, kernel-ridge: input kernel (default: {MODEL_DEFAULTS['kernel']})",
     )
     compare.add_argument(
         "--n-components",
         type=_components,
         metavar="M",
-        help="--model svc: approximate the kernel with M Nyström landmarks "
-        "(MultiTaskKernelSVC(n_components=M)), for more rows than the exact solver holds "
-        "(default: exact)",
+        help="--model svc, kernel-ridge: approximate the kernel with M Nyström landmarks "
+        "(n_components=M), for more rows than the exact solver holds (default: exact)",
     )
     compare.add_argument(
         "-C", "--C", dest="C", type=float,
-        help=f"--model svc, linear, logistic: regularisation C (default: {MODEL_DEFAULTS['C']})",
+        help=f"--model svc, linear, logistic, svr, linear-svr: regularisation C (default: {MODEL_DEFAULTS['C']})",
+    )
+    compare.add_argument(
+        "--alpha", type=_positive, metavar="A",
+        help="--model ridge, kernel-ridge: regularisation strength alpha (default: the model's, 1.0)",
+    )
+    compare.add_argument(
+        "--epsilon", type=_non_negative, metavar="E",
+        help="--model svr, linear-svr: half-width of the tube of errors not penalised, in the "
+        "target's units (default: the model's)",
     )
     compare.add_argument(
         "--class-weight",
         choices=["none", "balanced", "balanced_per_task"],
-        default="none",
-        help="class weights of every model; balanced_per_task balances classes within "
+        help="classifiers: class weights of every model; balanced_per_task balances classes within "
         "each task (the baselines get 'balanced') (default: none)",
     )
     compare.add_argument(
@@ -184,8 +231,9 @@ def _parser() -> argparse.ArgumentParser:
         "--scoring",
         choices=TASK_SCORER_NAMES,
         metavar="NAME",
-        help=f"per-task metric, one of: {', '.join(TASK_SCORER_NAMES)} "
-        "(default: roc_auc for two classes, else accuracy)",
+        help=f"per-task metric. Classification: {', '.join(CLASSIFICATION_SCORINGS)} "
+        "(default: roc_auc for two classes, else accuracy). Regression: "
+        f"{', '.join(REGRESSION_SCORER_NAMES)} (default: r2, each task's R²)",
     )
     compare.add_argument(
         "--pos-label",
@@ -220,6 +268,7 @@ def _parser() -> argparse.ArgumentParser:
 #: The defaults of the options that some models only use: those options
 #: default to None, so that one given with a model that does not use it is
 #: seen (and refused, see MODEL_OPTIONS); the models get these values.
+#: (--alpha and --epsilon, not given, leave the model's own default.)
 MODEL_DEFAULTS = {
     "kernel": "rbf", "C": 1.0, "task_similarity": "learn", "hidden_layer_sizes": (64,), "backend": "numpy"
 }
@@ -238,8 +287,16 @@ def _svc(args):
 
 def _shared_params(args):
     """The parameters of the kernel SVC that the linear models have too."""
-    class_weight = None if args.class_weight == "none" else args.class_weight
-    return dict(C=args.C, task_similarity=args.task_similarity, class_weight=class_weight)
+    return dict(C=args.C, task_similarity=args.task_similarity, class_weight=_class_weight(args))
+
+
+def _class_weight(args):
+    return None if args.class_weight in (None, "none") else args.class_weight
+
+
+def _given(args, *names):
+    """The options among ``names`` that were given, as parameters (the others keep the model's default)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _linear(args):
@@ -255,33 +312,93 @@ def _logistic(args):
 
 
 def _mlp(args):
+    if args.kind == "regression":
+        from .nn import SharedMLPRegressor
+
+        # Each task's targets standardised: tasks on different scales would
+        # otherwise let the loudest one own the trunk (the baselines, likewise).
+        return SharedMLPRegressor(
+            hidden_layer_sizes=args.hidden_layer_sizes,
+            normalize_targets=True,
+            backend=args.backend,
+            random_state=args.random_state,
+        )
     from .nn import SharedMLPClassifier
 
-    class_weight = None if args.class_weight == "none" else args.class_weight
     return SharedMLPClassifier(
         hidden_layer_sizes=args.hidden_layer_sizes,
-        class_weight=class_weight,
+        class_weight=_class_weight(args),
         backend=args.backend,
         random_state=args.random_state,
     )
 
 
-#: --model name -> builder of the multi-task estimator from the parsed arguments.
-MODELS = {"svc": _svc, "linear": _linear, "logistic": _logistic, "mlp": _mlp}
+def _svr(args):
+    from .svm._svr import MultiTaskKernelSVR
 
-#: The models whose baselines are the same model fitted as a single task.
-LINEAR_MODELS = ("linear", "logistic")
+    return MultiTaskKernelSVR(
+        kernel=args.kernel, C=args.C, task_similarity=args.task_similarity, **_given(args, "epsilon")
+    )
+
+
+def _kernel_ridge(args):
+    from .svm._kernel_ridge import MultiTaskKernelRidge
+
+    ridge = MultiTaskKernelRidge(
+        kernel=args.kernel, n_components=args.n_components, task_similarity=args.task_similarity,
+        **_given(args, "alpha"),
+    )
+    if args.n_components is not None:
+        ridge.set_params(random_state=args.random_state)  # the landmarks
+    return ridge
+
+
+def _ridge(args):
+    from .linear_model import MultiTaskRidge
+
+    return MultiTaskRidge(task_similarity=args.task_similarity, **_given(args, "alpha"))
+
+
+def _linear_svr(args):
+    from .linear_model import MultiTaskLinearSVR
+
+    return MultiTaskLinearSVR(C=args.C, task_similarity=args.task_similarity, **_given(args, "epsilon"))
+
+
+#: --model name -> builder of the multi-task estimator from the parsed arguments.
+MODELS = {
+    "svc": _svc, "linear": _linear, "logistic": _logistic, "mlp": _mlp,
+    "svr": _svr, "kernel-ridge": _kernel_ridge, "ridge": _ridge, "linear-svr": _linear_svr,
+}
+
+#: The models of each kind, the default first. For labels svc, the exact kernel
+#: SVM. For numbers ridge: its solution is linear in y, so targets in any units
+#: (exam scores of 1 to 70, prices in thousands) need no tuning, where SVR's C
+#: and epsilon are in the target's units (on a 120-row example of exam scores
+#: of standard deviation 15, SVR's defaults reached a mean per-task R² of 0.5
+#: where ridge's reached 0.99), and it has an intercept per task, which kernel
+#: ridge lacks (uncentred targets are then shrunk towards 0); it scales to many rows.
+KIND_MODELS = {
+    "classification": ("svc", "linear", "logistic", "mlp"),
+    "regression": ("ridge", "svr", "kernel-ridge", "linear-svr", "mlp"),
+}
+
+#: The linear models: their baselines are the same model fitted as a single task.
+LINEAR_MODELS = ("linear", "logistic", "ridge", "linear-svr")
 
 #: Options that some models only use: (option, its dest, those models). Given
 #: with another model they are refused, not ignored: the table would report a
 #: run other than the one asked for. (--probability has messages of its own.)
 MODEL_OPTIONS = (
-    ("--kernel", "kernel", ("svc",)),
-    ("--n-components", "n_components", ("svc",)),
-    ("-C", "C", ("svc", *LINEAR_MODELS)),
-    ("--task-similarity", "task_similarity", ("svc", *LINEAR_MODELS)),
+    ("--kernel", "kernel", ("svc", "svr", "kernel-ridge")),
+    ("--n-components", "n_components", ("svc", "kernel-ridge")),
+    ("-C", "C", ("svc", "linear", "logistic", "svr", "linear-svr")),
+    ("--alpha", "alpha", ("ridge", "kernel-ridge")),
+    ("--epsilon", "epsilon", ("svr", "linear-svr")),
+    ("--task-similarity", "task_similarity", tuple(m for m in MODELS if m != "mlp")),
     ("--hidden-layer-sizes", "hidden_layer_sizes", ("mlp",)),
     ("--backend", "backend", ("mlp",)),
+    ("--class-weight", "class_weight", KIND_MODELS["classification"]),
 )
 
 
@@ -313,6 +430,25 @@ def _int_at_least(minimum: int):
 
 _components = _int_at_least(1)
 _folds = _int_at_least(2)
+
+
+def _finite_number(accept, words: str):
+    """An argparse type: a finite number that ``accept`` takes (--alpha > 0, --epsilon >= 0)."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (np.isfinite(value) and accept(value)):
+            raise argparse.ArgumentTypeError(f"must be {words}, got {text!r}")
+        return value
+
+    return parse
+
+
+_positive = _finite_number(lambda value: value > 0, "a positive number")
+_non_negative = _finite_number(lambda value: value >= 0, "a number of at least 0")
 
 
 def _similarity(text):
@@ -405,12 +541,13 @@ def _task_ids(values):
 
 
 def _labels(values, target, lines=None):
-    """The target column as class labels: ints when all are whole numbers, else the texts.
+    """The target column as class labels: ints when all are whole numbers, else the numbers or the texts.
 
-    Refuses a regression target (numbers that are not whole), a missing or
-    non-finite number, and one class written two ways ('1' and '1.0').
-    ``lines`` are the values' line numbers in the file (default: one value
-    per line from line 2).
+    Numbers that are not all whole (a continuous target, read as labels on
+    --kind classification) stay floats. Refuses a missing or non-finite
+    number, and one class written two ways ('1' and '1.0'). ``lines`` are
+    the values' line numbers in the file (default: one value per line from
+    line 2).
     """
     distinct, codes = _distinct(values)
     if all(_is_int_text(value) for value in distinct):
@@ -428,12 +565,6 @@ def _labels(values, target, lines=None):
         raise ValueError(
             f"the target {target!r} has the value {distinct[k]!r} on line {line}; it needs a class label"
         )
-    if type_of_target(numbers) == "continuous":
-        examples = ", ".join(distinct[:3]) + (", ..." if len(distinct) > 3 else "")
-        raise ValueError(
-            f"the target {target!r} looks like a regression target ({len(distinct)} distinct numbers: "
-            f"{examples}); skmtl compare needs class labels (bin the values into classes first)"
-        )
     spellings = {}
     for value, number in zip(distinct, numbers):
         spellings.setdefault(number, {})[value] = None
@@ -443,10 +574,78 @@ def _labels(values, target, lines=None):
                 f"the target {target!r} writes one class in several ways ({', '.join(map(repr, texts))}); "
                 "write each class one way"
             )
-    return numbers.astype(np.int64)[codes]
+    whole = numbers == np.round(numbers)
+    return (numbers.astype(np.int64) if whole.all() else numbers)[codes]
 
 
-def read_csv(path, task_column, target, sep=None):
+def _numbers(values, target, lines=None):
+    """The target column as floats (a regression's), refusing text and non-finite numbers by line."""
+    distinct, codes = _distinct(values)
+    numbers = np.empty(len(distinct))
+    for k, text in enumerate(distinct):
+        try:
+            numbers[k] = float(text)
+        except ValueError:
+            numbers[k] = np.nan
+        if not np.isfinite(numbers[k]):
+            i = int(np.argmax(codes == k))
+            line = i + 2 if lines is None else lines[i]
+            raise ValueError(
+                f"the target {target!r} has the value {text!r} on line {line}; a regression target "
+                "must be finite numbers (or pass --kind classification for class labels)"
+            )
+    if len(distinct) < 2:
+        raise ValueError(f"the target {target!r} has a single value ({distinct[0]}); a regression needs it to vary")
+    return numbers[codes]
+
+
+def _continuous(values):
+    """'N distinct numbers: a, b, c, ...' when a target's texts are continuous numbers
+    (scikit-learn's type_of_target of its finite ones: a stray 'nan' is then refused as a
+    regression target's), else None (text, or whole numbers)."""
+    distinct = _distinct(values)[0]
+    try:
+        numbers = np.array(distinct, dtype=float)
+    except ValueError:
+        return None
+    numbers = numbers[np.isfinite(numbers)]
+    if not len(numbers) or type_of_target(numbers) != "continuous":
+        return None
+    return f"{len(distinct)} distinct numbers: " + ", ".join(distinct[:3]) + (", ..." if len(distinct) > 3 else "")
+
+
+def _resolve_kind(columns, targets, kind):
+    """(the kind of the targets, what --kind auto found in them, or None: see :func:`_auto_line`).
+
+    --kind auto reads continuous targets as a regression; several targets
+    must all be of one kind.
+    """
+    if kind != "auto":
+        return kind, None
+    found = {target: _continuous(columns[target][columns[target] != ""]) for target in targets}
+    continuous = [target for target, described in found.items() if described]
+    if not continuous:
+        return "classification", None
+    if len(continuous) < len(targets):
+        labels = [repr(target) for target in targets if target not in continuous]
+        raise ValueError(
+            f"the target {continuous[0]!r} looks like a regression target ({found[continuous[0]]}), but "
+            f"{' and '.join(labels)} hold{'s' if len(labels) == 1 else ''} class labels; one comparison "
+            "takes one kind: pass --kind regression (all numbers) or --kind classification (all labels), "
+            "or compare them apart"
+        )
+    if len(targets) == 1:
+        return "regression", f"the target {targets[0]!r} is continuous ({found[targets[0]]})"
+    return "regression", f"the targets {', '.join(map(repr, targets))} are continuous"
+
+
+def _auto_line(found, n_targets):
+    """The first line of a run where --kind auto found continuous targets (``found``, from :func:`_resolve_kind`)."""
+    them = "it" if n_targets == 1 else "them"
+    return f"{found}: comparing regressors; pass --kind classification to treat {them} as class labels."
+
+
+def read_csv(path, task_column, target, sep=None, kind="auto"):
     """Read a CSV into (features, y, task ids, feature names), with one-line errors.
 
     ``target`` is a column name, or a list of them. One target is the long
@@ -454,7 +653,10 @@ def read_csv(path, task_column, target, sep=None):
     label per row. Several are the wide form (``task_column`` None): ``y``
     is an object array with one column per target, None where a cell is
     empty (a missing label), and the task ids are None. ``sep`` is the
-    field separator; None detects it among , ; tab and |.
+    field separator; None detects it among , ; tab and |. ``kind`` is
+    'classification' (class labels), 'regression' (floats; the wide form's
+    ``y`` is then a float array, NaN where a cell is empty) or 'auto'
+    (regression for continuous targets; see :func:`read_csv_kind`).
 
     The header is read with the csv module, the rows with pandas (8x faster
     on 300,000 rows); where pandas is missing, and for the files that pandas
@@ -462,6 +664,12 @@ def read_csv(path, task_column, target, sep=None):
     the csv module, which also words the errors. The result and the errors
     are the same either way.
     """
+    return read_csv_kind(path, task_column, target, sep, kind)[:4]
+
+
+def read_csv_kind(path, task_column, target, sep=None, kind="auto"):
+    """:func:`read_csv`'s (X, y, task ids, feature names), then the kind of the targets
+    ('classification' or 'regression') and what 'auto' found in them (or None: see :func:`_auto_line`)."""
     targets = [target] if isinstance(target, str) else list(target)
     try:
         handle = open(path, newline="", encoding="utf-8-sig")
@@ -471,13 +679,13 @@ def read_csv(path, task_column, target, sep=None):
         raise ValueError(f"{path} is a directory, not a CSV file") from None
     try:
         with handle:
-            return _read_opened(handle, path, task_column, targets, sep)
+            return _read_opened(handle, path, task_column, targets, sep, kind)
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a UTF-8 text file") from None
 
 
-def _read_opened(handle, path, task_column, targets, sep):
-    """read_csv on the file opened as ``handle``."""
+def _read_opened(handle, path, task_column, targets, sep, kind):
+    """read_csv_kind on the file opened as ``handle``."""
     wide = len(targets) > 1
     target = targets[0]  # the target, in the long form
     sample = handle.read(SNIFF_CHARS + 1)
@@ -530,15 +738,21 @@ def _read_opened(handle, path, task_column, targets, sep):
         raise ValueError(f"{path} has no feature columns besides {' and '.join(map(repr, texts))}")
     read = _read_rows_fast(path, sep, header, features, texts)
     X, columns = read if read is not None else _read_rows(path, header, [first, *rows], features, texts)
+    if not wide:
+        for name in (task_column, target):
+            empty = np.flatnonzero(columns[name] == "")
+            if len(empty):
+                raise ValueError(f"column {name!r} has an empty value on line {empty[0] + 2}")
+    kind, found = _resolve_kind(columns, targets, kind)
     if wide:
-        return X, _wide_labels(columns, targets), None, features
-    for name in (task_column, target):
-        empty = np.flatnonzero(columns[name] == "")
-        if len(empty):
-            raise ValueError(f"column {name!r} has an empty value on line {empty[0] + 2}")
-    y = _labels(columns[target], target)
-    _check_two_classes(y, target)
-    return X, y, _task_ids(columns[task_column]), features
+        y = _wide_numbers(columns, targets) if kind == "regression" else _wide_labels(columns, targets)
+        return X, y, None, features, kind, found
+    if kind == "regression":
+        y = _numbers(columns[target], target)
+    else:
+        y = _labels(columns[target], target)
+        _check_two_classes(y, target)
+    return X, y, _task_ids(columns[task_column]), features, kind, found
 
 
 def _read_rows(path, header, body, features, texts):
@@ -633,6 +847,17 @@ def _wide_labels(columns, targets):
     return y
 
 
+def _wide_numbers(columns, targets):
+    """The target columns as one float array, a column each, NaN for an empty cell (a missing target)."""
+    y = np.full((len(columns[targets[0]]), len(targets)), np.nan)
+    for t, target in enumerate(targets):
+        rows = np.flatnonzero(columns[target] != "")
+        if not len(rows):
+            raise ValueError(f"the target {target!r} has no values (every cell is empty); fill some rows, or drop it")
+        y[rows, t] = _numbers(columns[target][rows], target, lines=rows + 2)
+    return y
+
+
 def _named_columns(y, targets):
     """The wide y as a DataFrame whose columns, the task ids, are the targets' names, so
     that warnings and errors name them; as it is where pandas (optional) is missing."""
@@ -674,25 +899,55 @@ def _probabilities_with(args):
     return None
 
 
-def _check_options(args):
-    """Option clashes the data cannot change: refused before reading anything."""
-    if args.probability and args.model == "linear":
+def _check_options(args, kind=None, found=None):
+    """Option clashes the data cannot change: refused before reading anything where they can be.
+
+    ``kind`` is the targets' kind once the data are read. Before, it is
+    --kind's (classification for the generated data); where it is not known
+    yet (--kind auto on a CSV), the checks that need it, or the default
+    model it chooses, wait for the data. ``found``: what --kind auto found
+    in continuous targets, said where the default regressor refuses an option.
+    """
+    if kind is None and args.kind != "auto":
+        kind = args.kind
+    if kind is None and args.csv is None:
+        kind = "classification"  # the generated data
+    if kind is not None:
+        _check_kind(args, kind)
+    model = args.model or (KIND_MODELS[kind][0] if kind else None)
+    if model is None:
+        if args.pos_label is not None and args.scoring != "f1":
+            raise ValueError("--pos-label applies to --scoring f1 only")
+        return
+    if args.probability and model == "linear":
         raise ValueError(
             "--probability applies to --model svc; --model linear (MultiTaskLinearSVC) gives no "
             "probabilities: use --model logistic"
         )
-    if args.probability and args.model != "svc":
-        raise ValueError(f"--probability applies to --model svc (--model {args.model} gives probabilities anyway)")
-    for option, dest, models in MODEL_OPTIONS:
-        if getattr(args, dest) is not None and args.model not in models:
-            users = models[0] if len(models) == 1 else f"{', '.join(models[:-1])} and {models[-1]}"
-            raise ValueError(f"{option} applies to --model {users}, not to --model {args.model}")
-    if _needs_probabilities(args.scoring) and args.model == "svc" and not args.probability:
+    if args.probability and _only_kind(model) == "regression":
+        raise ValueError(
+            f"--probability applies to --model svc; --model {model} is a regressor, with no class probabilities"
+        )
+    if args.probability and model != "svc":
+        raise ValueError(f"--probability applies to --model svc (--model {model} gives probabilities anyway)")
+    model_kind = kind or _only_kind(model)
+    # Which models of mlp's kind use an option is known once the data are read.
+    for option, dest, models in MODEL_OPTIONS if model_kind else ():
+        if getattr(args, dest) is not None and model not in models:
+            same = [m for m in models if m in KIND_MODELS[model_kind]]
+            users = _join(same or models)
+            where = "" if same else f" ({'regressors' if model_kind == 'classification' else 'classifiers'})"
+            chosen = (
+                f", the default regressor, chosen as {found}; pass --kind classification to read the "
+                "target as class labels" if found and args.model is None else ""
+            )
+            raise ValueError(f"{option} applies to --model {users}{where}, not to --model {model}{chosen}")
+    if _needs_probabilities(args.scoring) and model == "svc" and not args.probability:
         raise ValueError(
             f"--scoring {args.scoring} needs class probabilities, which --model svc gives only "
             "with --probability: add --probability"
         )
-    if _needs_probabilities(args.scoring) and args.model == "linear":
+    if _needs_probabilities(args.scoring) and model == "linear":
         raise ValueError(
             f"--scoring {args.scoring} needs class probabilities, which --model linear "
             "(MultiTaskLinearSVC) does not give: use --model logistic (the same model with the "
@@ -702,11 +957,54 @@ def _check_options(args):
         raise ValueError("--pos-label applies to --scoring f1 only")
 
 
-def _with_model_defaults(args):
-    """``args`` with the defaults of the model options not given (see MODEL_DEFAULTS)."""
+def _check_kind(args, kind):
+    """Refuse a model, a scoring or an option of the other kind than the targets'."""
+    auto = args.kind == "auto"
+    if kind == "regression":
+        why = "--kind regression is given" if not auto else "the target is continuous"
+        hint = ", or pass --kind classification to treat the target as class labels" if auto else ""
+    else:
+        why = "--kind classification is given" if not auto else "the target holds class labels"
+        hint = ", or pass --kind regression if the target is a quantity" if auto and args.csv else ""
+    other = "classification" if kind == "regression" else "regression"
+    if args.model is not None and args.model not in KIND_MODELS[kind]:
+        raise ValueError(
+            f"--model {args.model} is a {'classifier' if kind == 'regression' else 'regressor'}, but {why}: "
+            f"choose a {'regressor' if kind == 'regression' else 'classifier'} "
+            f"(--model {_join(KIND_MODELS[kind], 'or')}){hint}"
+        )
+    if args.scoring is not None and (args.scoring in REGRESSION_SCORER_NAMES) != (kind == "regression"):
+        names = REGRESSION_SCORER_NAMES if kind == "regression" else CLASSIFICATION_SCORINGS
+        raise ValueError(
+            f"--scoring {args.scoring} scores {other}, but {why}: use one of {', '.join(names)}{hint}"
+        )
+    if kind == "regression":
+        for option, given in (("--class-weight", args.class_weight), ("--probability", args.probability or None),
+                              ("--pos-label", args.pos_label)):
+            if given is not None:
+                raise ValueError(f"{option} applies to classification, but {why}: drop it{hint}")
+
+
+def _only_kind(model):
+    """The kind of the targets a model fits, or None for a model of both (mlp)."""
+    kinds = [kind for kind, models in KIND_MODELS.items() if model in models]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _join(names, last="and"):
+    """'a', 'a and b', 'a, b and c' (or 'a, b or c')."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+
+def _with_model_defaults(args, kind):
+    """``args`` with the kind of the targets, its default model where none is given, and the
+    defaults of the model options not given (see MODEL_DEFAULTS)."""
     given = vars(args)
     return argparse.Namespace(**{
-        **given, **{dest: value for dest, value in MODEL_DEFAULTS.items() if given[dest] is None}
+        **given,
+        **{dest: value for dest, value in MODEL_DEFAULTS.items() if given[dest] is None},
+        "kind": kind,
+        "model": args.model or KIND_MODELS[kind][0],
     })
 
 
@@ -762,7 +1060,7 @@ def _scoring(args, targets):
         others = [
             name + (f" (with {_probabilities_with(args)})" if _needs_probabilities(name) and
                     _probabilities_with(args) else "")
-            for name in TASK_SCORER_NAMES if name not in BINARY_SCORINGS
+            for name in CLASSIFICATION_SCORINGS if name not in BINARY_SCORINGS
         ]
         raise ValueError(
             f"--scoring {scoring} needs two classes, but the target {multiclass} has {len(classes[multiclass])} "
@@ -787,6 +1085,32 @@ def _scoring(args, targets):
     scorer = make_task_scorer(f1_score, response_method="predict", pos_label=matches[0])
     scorer.name = "f1"
     return scorer
+
+
+def _check_single_rows(y, tasks, target, folds):
+    """Refuse numbers read as class labels where a task has one row of a class, before the folds do,
+    in the command's words: several such numbers are more likely a quantity (exam scores, counts)
+    than labels, so say --kind regression. ``target`` is described as in :func:`_scoring`."""
+    if y.dtype.kind not in "iuf":
+        return  # text labels: the folds' own message
+    task_list, task_codes = np.unique(tasks, return_inverse=True)
+    labels, label_codes = np.unique(y, return_inverse=True)
+    counts = np.zeros((len(task_list), len(labels)), dtype=np.intp)
+    np.add.at(counts, (task_codes, label_codes), 1)
+    if counts.sum(axis=1).min() < folds:
+        return  # a task too small for the folds: their message comes first
+    single = np.argwhere(counts == 1)
+    if len(single):
+        t, c = single[0]
+        quantity = (
+            f" (the target {target} has {len(labels)} distinct numbers); if it is a quantity, not class "
+            "labels, pass --kind regression" if len(labels) > 2 else ""
+        )
+        raise ValueError(
+            f"Task {plain_id(task_list[t])!r} has a single row of class {plain_id(labels[c])!r}, so one "
+            f"training fold would lack that class for that task; each (task, class) pair needs at least 2 "
+            f"rows{quantity}"
+        )
 
 
 def _check_calibration(task_labels, folds):
@@ -834,10 +1158,12 @@ def _reading(args):
 
 
 def _data(args):
-    """(X, y, tasks, source, by_target): the command's data, from its CSV or generated.
+    """(X, y, tasks, source, by_target, kind, found): the command's data, from its CSV or generated.
 
     ``source`` says in one line what the data is; ``by_target`` maps each
-    target, described, to its labels (see :func:`_scoring`).
+    target, described, to its labels (see :func:`_scoring`); ``kind`` is
+    'classification' or 'regression', and ``found`` what --kind auto found
+    in continuous targets (None where it read labels, or --kind was given).
     """
     targets = args.target or []
     if args.csv is None:
@@ -845,6 +1171,11 @@ def _data(args):
             raise ValueError("--task-column and --target need a CSV file")
         if args.sep:
             raise ValueError("--sep needs a CSV file")
+        if args.kind == "regression":
+            raise ValueError(
+                "--kind regression needs a CSV with a numeric target (--task-column COL --target COL); "
+                "the generated data hold class labels"
+            )
         from .datasets import make_multitask_classification
 
         X, y, tasks, _ = make_multitask_classification(**DEFAULT_DATA, random_state=args.random_state)
@@ -852,20 +1183,24 @@ def _data(args):
             f"generated data: {DEFAULT_DATA['n_tasks']} tasks in {DEFAULT_DATA['n_clusters']} "
             f"clusters of related tasks, {len(y)} rows, {X.shape[1]} features"
         )
-        return X, y, tasks, source, {"of the generated data": y}
+        return X, y, tasks, source, {"of the generated data": y}, "classification", None
     wide = len(targets) > 1
     if not wide and not (args.task_column and targets):
         raise ValueError("a CSV needs --task-column COL and --target COL (or several --target COL)")
     with _reading(args) as report:
-        X, y, tasks, features = read_csv(args.csv, args.task_column, targets if wide else targets[0], sep=args.sep)
+        X, y, tasks, features, kind, found = read_csv_kind(
+            args.csv, args.task_column, targets if wide else targets[0], sep=args.sep, kind=args.kind
+        )
         n_tasks = len(targets) if wide else len(np.unique(tasks))
         report(f"{len(y):,} rows x {len(features)} features, {n_tasks} {'targets' if wide else 'tasks'}")
     if wide:
         source = f"{args.csv}: {len(y)} rows, {n_tasks} tasks (one per --target), {len(features)} features"
-        by_target = {repr(name): [v for v in y[:, t] if v is not None] for t, name in enumerate(targets)}
-        return X, _named_columns(y, targets), tasks, source, by_target
+        by_target = {
+            repr(name): [v for v in y[:, t] if v is not None and v == v] for t, name in enumerate(targets)
+        }
+        return X, _named_columns(y, targets), tasks, source, by_target, kind, found
     source = f"{args.csv}: {len(y)} rows, {n_tasks} tasks, {len(features)} features"
-    return X, y, tasks, source, {repr(targets[0]): y}
+    return X, y, tasks, source, {repr(targets[0]): y}, kind, found
 
 
 @contextlib.contextmanager
@@ -894,7 +1229,6 @@ def _compare(args) -> int:
     from .model_selection import compare_with_single_task
 
     _check_options(args)
-    args = _with_model_defaults(args)
     if args.json:
         _check_output(args.json, "--json")
     if args.plot:
@@ -902,8 +1236,12 @@ def _compare(args) -> int:
         _check_plot(args.plot)
     # The cluster is reached before the data is read: a wrong address costs seconds, not a read.
     with _on_dask_cluster(args.scheduler) if args.scheduler else contextlib.nullcontext():
-        X, y, tasks, source, by_target = _data(args)
-        scoring = _scoring(args, by_target)
+        X, y, tasks, source, by_target, kind, found = _data(args)
+        _check_options(args, kind, found)  # now that the kind, and so the default model, is known
+        args = _with_model_defaults(args, kind)
+        if kind == "classification" and tasks is not None:
+            _check_single_rows(y, tasks, next(iter(by_target)), args.cv)
+        scoring = _scoring(args, by_target) if kind == "classification" else args.scoring or "r2"
         if args.probability:
             per_task = (
                 dict(zip(args.target, by_target.values())) if tasks is None
@@ -911,6 +1249,8 @@ def _compare(args) -> int:
             )
             _check_calibration(per_task, args.cv)
         model = make_pipeline(StandardScaler(), MODELS[args.model](args))
+        if found:  # how --kind auto read the target: the first line, before anything else
+            print(_auto_line(found, len(args.target)), flush=True)
         print(source, flush=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -929,8 +1269,7 @@ def _compare(args) -> int:
                 )
             except MemoryError as exc:
                 raise MemoryError(_memory_message(exc, args)) from exc
-    if args.model in LINEAR_MODELS:
-        result = _plain_baselines(result, model[-1])
+    result = _plain_baselines(result, model[-1])
     if tasks is None:  # the tasks are the targets (also where y had no column names)
         result = dataclasses.replace(result, tasks=np.array(args.target, dtype=object))
     print(result)
@@ -966,6 +1305,18 @@ def _memory_advice(args):
         return "Use fewer rows (a sample of each task's)."
     if args.model == "mlp":
         return "Use smaller --hidden-layer-sizes, or fewer rows."
+    if args.model == "svr":
+        return (
+            "Use --model kernel-ridge --n-components 500 (the kernel approximated with 500 landmarks, in "
+            "memory linear in the rows) or --model ridge, or fewer rows."
+        )
+    if args.model == "kernel-ridge":
+        if args.n_components is not None:
+            return "Pass a smaller --n-components or --model ridge, or use fewer rows."
+        return (
+            "Pass --n-components 500 (the kernel approximated with 500 landmarks, in memory linear in "
+            "the rows) or --model ridge, or use fewer rows."
+        )
     # Where the scoring reads probabilities, --model logistic gives them; --probability stays.
     needed = _needs_probabilities(args.scoring)
     linear = "--model logistic" if needed else "--model linear"
@@ -980,14 +1331,17 @@ def _memory_advice(args):
 
 
 def _plain_baselines(result, final):
-    """``result`` with its linear baselines named as what they are: the model fitted as a single task.
+    """``result`` with its baselines named as what they are where they are the model itself
+    fitted as a single task (the linear models, kernel ridge with Nyström landmarks).
 
-    compare_with_single_task names each model by its repr, and the linear
-    models' single-task counterpart is the model itself with
-    task_similarity=0.0, which does nothing on one task but would read, on
-    the pooled line, as if the tasks were kept apart.
+    compare_with_single_task names each model by its repr, and such a
+    single-task counterpart is the model itself with task_similarity=0.0,
+    which does nothing on one task but would read, on the pooled line, as
+    if the tasks were kept apart.
     """
     counterpart = final._single_task_counterpart()
+    if type(counterpart) is not type(final):  # a scikit-learn model (SVC, SVR, ...): named plainly already
+        return result
     plain = clone(counterpart).set_params(task_similarity=type(counterpart)().task_similarity)
     shown, plainly = (" ".join(repr(model).split()) for model in (counterpart, plain))
     descriptions = [result.descriptions[0]] + [

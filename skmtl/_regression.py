@@ -144,8 +144,12 @@ class RegressorTargetsMixin:
         return out
 
     def _score_task_codes(self, X, tasks):
-        """Each row's task code for :meth:`score` (estimators that read X in other forms override it)."""
-        return self._validate_predict_data(X, tasks)[1]
+        """Each row's task code for :meth:`score` (estimators that read X in other forms override it).
+
+        ``predict`` has already checked the features by the estimator's own
+        rules, so any matrix is let through here: only the task ids are read.
+        """
+        return self._validate_predict_data(X, tasks, accept_sparse=True, dtype=None, ensure_all_finite=False)[1]
 
     def _wide_score(self, X, y, sample_weight):
         """Mean over tasks of the R² on each task's labelled entries (a DataFrame y matched by column name)."""

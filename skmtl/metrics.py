@@ -9,8 +9,13 @@ does it for the usual metric names.
 
 Both forms of the task data are scored: a 1-D ``y`` with task ids, and a
 wide ``y`` of shape ``(n_samples, n_tasks)`` (one column per task, missing
-labels allowed), where each task is scored on the labelled entries of its
-column.
+labels allowed, NaN for a regressor's missing targets), where each task is
+scored on the labelled entries of its column.
+
+Classifiers and regressors are scored alike: the regression names ('r2',
+'neg_root_mean_squared_error', 'neg_mean_absolute_error',
+'explained_variance', 'neg_normalized_mean_squared_error') read
+``predict`` as scikit-learn's scorers of those names do, within each task.
 """
 
 from __future__ import annotations
@@ -24,9 +29,13 @@ from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
     balanced_accuracy_score,
+    explained_variance_score,
     f1_score,
     log_loss,
+    mean_absolute_error,
+    r2_score,
     roc_auc_score,
+    root_mean_squared_error,
 )
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import _num_samples
@@ -45,6 +54,65 @@ from ._tasks import (
 
 _RESPONSE_METHODS = ("predict", "predict_proba", "decision_function")
 
+
+def normalized_mean_squared_error(y_true, y_pred, *, sample_weight=None) -> float:
+    """Mean squared error divided by the variance of the true targets (nMSE).
+
+    ``nMSE = sum_i w_i (y_i - f_i)^2 / sum_i w_i (y_i - mean_w(y))^2``: the
+    error of the model relative to that of predicting the targets' own mean,
+    so 0 is perfect, 1 is no better than the mean, and tasks on different
+    scales become comparable. It is the normalised MSE of the multi-task
+    regression literature, reported for the School data, for instance, by
+    Chen, Zhou & Ye (KDD 2011) and Zhou, Chen & Ye (NIPS 2011) with the
+    MALSAR package, and, as the "standardised MSE", by Bonilla, Chai &
+    Williams (NIPS 2008) for multi-task Gaussian processes. Some of those
+    papers divide by the variance of all tasks' targets pooled; a task scorer
+    (``'neg_normalized_mean_squared_error'``) divides within each task and
+    then averages over tasks, as for every other metric.
+
+    Within one set of rows it equals ``1 - r2_score`` (the variance being the
+    population one); unlike ``r2_score`` it has no value (NaN) where the
+    targets do not vary (a single row, or all equal), instead of a
+    conventional 0 or 1.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True targets.
+    y_pred : array-like of shape (n_samples,)
+        Predicted targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the rows in both sums.
+
+    Returns
+    -------
+    nmse : float
+        Non-negative; NaN where the weighted variance of ``y_true`` is 0.
+
+    Examples
+    --------
+    >>> from skmtl.metrics import normalized_mean_squared_error
+    >>> normalized_mean_squared_error([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
+    1.0
+    >>> normalized_mean_squared_error([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    0.5
+    """
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred have different lengths ({len(y_true)} and {len(y_pred)}).")
+    weight = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    total = weight.sum()
+    if not total > 0:
+        return float("nan")
+    mean = np.dot(weight, y_true) / total
+    spread = np.dot(weight, (y_true - mean) ** 2)
+    # Below this the targets are constant up to rounding: the ratio would be noise.
+    if not spread > 1e-12 * total * max(1.0, mean * mean):
+        return float("nan")
+    return float(np.dot(weight, (y_true - y_pred) ** 2) / spread)
+
+
 # name -> (metric, response_method, greater_is_better, metric kwargs), as the
 # scorers of the same name in scikit-learn.
 _NAMED_SCORERS = {
@@ -62,6 +130,21 @@ _NAMED_SCORERS = {
     ),
     "neg_log_loss": (log_loss, "predict_proba", False, {}),
 }
+
+# The regression scorers, as scikit-learn's of the same names (plus the nMSE).
+_REGRESSION_SCORERS = {
+    "r2": (r2_score, "predict", True, {}),
+    "neg_root_mean_squared_error": (root_mean_squared_error, "predict", False, {}),
+    "neg_mean_absolute_error": (mean_absolute_error, "predict", False, {}),
+    "explained_variance": (explained_variance_score, "predict", True, {}),
+    "neg_normalized_mean_squared_error": (normalized_mean_squared_error, "predict", False, {}),
+}
+_NAMED_SCORERS.update(_REGRESSION_SCORERS)
+
+# Metrics that need this many rows (of positive weight) in a task to mean anything:
+# R² and explained variance compare the errors with the targets' spread, which
+# one row does not have (scikit-learn answers 1.0 or 0.0, or NaN with a warning).
+_MIN_ROWS = {r2_score: 2, explained_variance_score: 2}
 
 
 class TaskScorer:
@@ -96,10 +179,17 @@ class TaskScorer:
     may then be given per row (n_samples,) or per label (n_samples, n_tasks).
 
     A task whose score is undefined on the rows given (ROC AUC of a task with
-    one class in the test fold, for example) is left out of the average with
-    an :class:`~sklearn.exceptions.UndefinedMetricWarning` naming it; if no
+    one class in the test fold, R² or explained variance of a task with fewer
+    than two rows, the normalised MSE of a task whose targets do not vary,
+    for example) is left out of the average with an
+    :class:`~sklearn.exceptions.UndefinedMetricWarning` naming it; if no
     task has a score, the result is NaN. So is a task with no labelled entry
     among the rows of a wide ``y_true``.
+
+    Regressors have no ``classes_``; their scorers read ``predict``: one
+    number per row, or, for a model fitted on a wide ``y``, an
+    ``(n_samples, n_tasks)`` array (or DataFrame) whose column ``t`` is
+    scored on the labelled (non-NaN) entries of ``y_true``'s column ``t``.
     """
 
     def __init__(self, metric, response_method, average, greater_is_better, task_column, kwargs, name=None):
@@ -136,8 +226,9 @@ class TaskScorer:
             undefined = [task for task, ok in zip(scores, defined) if not ok]
             warnings.warn(
                 f"{self.name} is undefined for task(s) {show_ids(undefined[:10])}"
-                f"{' ...' if len(undefined) > 10 else ''} on these rows (one class, or no "
-                "labelled entry, say); they are left out of the average.",
+                f"{' ...' if len(undefined) > 10 else ''} on these rows (one class, too few "
+                "rows or targets that do not vary, or no labelled entry, say); they are left out "
+                "of the average.",
                 UndefinedMetricWarning,
             )
         if not defined.any():
@@ -151,13 +242,13 @@ class TaskScorer:
 
         Parameters
         ----------
-        estimator : fitted classifier
+        estimator : fitted classifier or regressor
             The model to score.
         X : array-like of shape (n_samples, n_features)
             Rows to score (with the task column when the estimator uses one).
         y_true : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            True labels: one per row, or one column per task (the wide form,
-            missing labels allowed; see the class docstring).
+            True labels or targets: one per row, or one column per task (the
+            wide form, missing labels allowed; see the class docstring).
         tasks : array-like of shape (n_samples,), default=None
             Task ids of the rows, passed to the estimator as ``tasks=``
             (not with a wide ``y_true``).
@@ -181,11 +272,11 @@ class TaskScorer:
                 y_true = align_wide_columns(y_true, final.tasks_, "y_true")
             wide = self._wide_truth(X, y_true, tasks)
             responses = self.wide_response(estimator, X, wide.n_tasks)
-            scores = self.score_wide(wide, responses, estimator.classes_, sample_weight)
+            scores = self.score_wide(wide, responses, _classes(estimator), sample_weight)
             return scores, wide.labelled.sum(axis=0)
         ids = self._task_ids(estimator, X, tasks, len(y_true))
         response = self.response(estimator, X, tasks)
-        scores = self.score_by_task(y_true, response, ids, estimator.classes_, sample_weight)
+        scores = self.score_by_task(y_true, response, ids, _classes(estimator), sample_weight)
         sizes = np.array([np.sum(ids == task) if task is not None else len(ids) for task in scores])
         return scores, sizes
 
@@ -273,8 +364,8 @@ class TaskScorer:
         ``wide`` is the :class:`~skmtl._tasks.WideTargets` of ``y_true``,
         ``responses`` one output per task for every row
         (:meth:`wide_response`), ``classes`` the labels of each task (a
-        wide-fitted model's ``classes_``), ``sample_weight`` None, (n_samples,)
-        or (n_samples, n_tasks).
+        wide-fitted model's ``classes_``; None for a regressor),
+        ``sample_weight`` None, (n_samples,) or (n_samples, n_tasks).
         """
         rows, codes = wide.entries()
         weight = None
@@ -284,20 +375,24 @@ class TaskScorer:
         for t, task in enumerate(wide.tasks):
             mine = codes == t  # the task's entries, in row order as its labels
             scores[plain_id(task)] = self._score_task(
-                wide.labels[t], responses[t][rows[mine]], np.asarray(classes[t]),
+                wide.labels[t], responses[t][rows[mine]], None if classes is None else np.asarray(classes[t]),
                 None if weight is None else weight[mine],
             )
         return scores
 
     def _score_task(self, y_true, response, classes, sample_weight):
-        """The signed metric on one task's entries; NaN where undefined (none, or one class)."""
-        if len(y_true) == 0:
+        """The signed metric on one task's entries; NaN where undefined (too few rows, or one class).
+
+        ``classes`` are the task's labels (None for a regressor).
+        """
+        weighed = len(y_true) if sample_weight is None else int(np.count_nonzero(np.asarray(sample_weight) > 0))
+        if weighed < _MIN_ROWS.get(self.metric, 1) or len(y_true) == 0:
             return np.nan
         kwargs = dict(self.kwargs)
         parameters = inspect.signature(self.metric).parameters
-        if response.ndim == 1 and response.dtype.kind == "f" and "pos_label" in parameters:
+        if classes is not None and response.ndim == 1 and response.dtype.kind == "f" and "pos_label" in parameters:
             kwargs.setdefault("pos_label", classes[-1])
-        if self.metric is log_loss:
+        if self.metric is log_loss and classes is not None:
             kwargs.setdefault("labels", classes)  # a fold may lack a class of a task
         with warnings.catch_warnings():
             # Undefined scores are reported once, by task, by the caller.
@@ -331,6 +426,11 @@ def _positive_column(method, output, wide=False):
     if per_class and output.ndim == 2 and output.shape[1] == 2:
         return output[:, 1]
     return output
+
+
+def _classes(estimator):
+    """The estimator's ``classes_``, or None for a regressor (which has none)."""
+    return getattr(estimator, "classes_", None)
 
 
 def _native(column) -> np.ndarray:
@@ -455,10 +555,16 @@ def get_task_scorer(scoring, *, average="macro", task_column=None) -> TaskScorer
     Parameters
     ----------
     scoring : str or TaskScorer
-        One of 'accuracy', 'balanced_accuracy', 'f1', 'f1_macro', 'roc_auc',
-        'roc_auc_ovr', 'average_precision', 'neg_log_loss' (each reads the
-        same response as the scikit-learn scorer of that name); a
-        TaskScorer is returned as it is.
+        For classifiers, one of 'accuracy', 'balanced_accuracy', 'f1',
+        'f1_macro', 'roc_auc', 'roc_auc_ovr', 'average_precision',
+        'neg_log_loss'; for regressors, one of 'r2',
+        'neg_root_mean_squared_error', 'neg_mean_absolute_error',
+        'explained_variance' (each reads the same response as the
+        scikit-learn scorer of that name, within each task) and
+        'neg_normalized_mean_squared_error' (the task's MSE divided by the
+        variance of its true targets, negated; see
+        :func:`normalized_mean_squared_error`). A TaskScorer is returned as
+        it is.
     average : {'macro', 'weighted'}, default='macro'
         How to average over tasks (see :func:`make_task_scorer`).
     task_column : int, str or None, default=None
@@ -473,6 +579,8 @@ def get_task_scorer(scoring, *, average="macro", task_column=None) -> TaskScorer
     >>> from skmtl.metrics import get_task_scorer
     >>> get_task_scorer("roc_auc")
     make_task_scorer(roc_auc, response_method=('decision_function', 'predict_proba'), average='macro', greater_is_better=True)
+    >>> get_task_scorer("neg_root_mean_squared_error", average="weighted")
+    make_task_scorer(neg_root_mean_squared_error, response_method='predict', average='weighted', greater_is_better=False)
     """
     if isinstance(scoring, TaskScorer):
         return scoring
@@ -498,3 +606,6 @@ def get_task_scorer(scoring, *, average="macro", task_column=None) -> TaskScorer
 
 #: The names :func:`get_task_scorer` knows.
 TASK_SCORER_NAMES = tuple(sorted(_NAMED_SCORERS))
+
+#: Those of them that score regressors (the others score classifiers).
+REGRESSION_SCORER_NAMES = tuple(sorted(_REGRESSION_SCORERS))

@@ -76,7 +76,7 @@ def test_console_script_and_help():
                    "--sep", "--pos-label", "--probability", "--n-components"):
         assert option in done.stdout
     assert "skmtl compare examples/schools.csv --task-column school --target passed" in done.stdout
-    assert "{linear,logistic,mlp,svc}" in done.stdout
+    assert "{kernel-ridge,linear,linear-svr,logistic,mlp,ridge,svc,svr}" in done.stdout
 
 
 def _write(tmp_path, text, name="data.csv"):

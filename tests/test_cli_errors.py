@@ -225,11 +225,21 @@ def test_probability_with_the_mlp_is_refused(tmp_path, capsys, runs):
 # 7. a regression target ---------------------------------------------------------
 
 
-def test_a_continuous_target_is_refused(tmp_path, capsys, runs):
+def test_a_continuous_target_is_compared_by_regressors_and_a_classifier_is_refused(tmp_path, capsys, runs):
+    # (Before regression came, a continuous target was refused: "needs class labels".)
     path = _write(tmp_path, labels=(0.25, 1.5, 2.75, 3.125))
-    line = _error(*_run(capsys, path, *FAST)[::2])
-    assert "the target 'label' looks like a regression target (4 distinct numbers" in line
-    assert "needs class labels" in line and not runs
+    line = _error(*_run(capsys, path, *FAST, "--model", "svc")[::2])
+    assert line == (
+        "skmtl compare: error: --model svc is a classifier, but the target is continuous: choose a regressor "
+        "(--model ridge, svr, kernel-ridge, linear-svr or mlp), or pass --kind classification to treat the "
+        "target as class labels"
+    ) and not runs
+    status, out, err = _run(capsys, path, "--cv", "2", "--quiet")
+    assert out.splitlines()[0] == (
+        "the target 'label' is continuous (4 distinct numbers: 0.25, 1.5, 2.75, ...): comparing regressors; "
+        "pass --kind classification to treat it as class labels."
+    )
+    assert type(runs[0]["estimator"][-1]).__name__ == "MultiTaskRidge" and runs[0]["scoring"] == "r2"
 
 
 # 8. separators ---------------------------------------------------------------------
@@ -321,7 +331,7 @@ def test_n_jobs_zero_is_refused_when_parsing(capsys):
     [
         (("a", "b", "c"), ["--scoring", "roc_auc"]),
         (("no", "yes"), ["--scoring", "f1"]),
-        ((0.25, 1.5, 2.75), []),
+        ((0.25, 1.5, 2.75), ["--model", "svc"]),  # a classifier for a continuous target
         ((0, 1), ["--json", "missing/out.json"]),
         ((0, 1), ["--scoring", "neg_log_loss"]),
     ],
@@ -455,9 +465,10 @@ def test_help_names_the_models_and_n_components(capsys):
         main(["compare", "--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
     assert stop.value.code == 0
-    assert "{linear,logistic,mlp,svc}" in text and "'linear' = MultiTaskLinearSVC" in text
+    assert "{kernel-ridge,linear,linear-svr,logistic,mlp,ridge,svc,svr}" in text
+    assert "'linear' = MultiTaskLinearSVC" in text and "'svr' = MultiTaskKernelSVR" in text
     assert "'logistic' = MultiTaskLogisticRegression" in text
-    assert "--n-components M --model svc: approximate the kernel with M Nyström landmarks" in text
+    assert "--n-components M --model svc, kernel-ridge: approximate the kernel with M Nyström landmarks" in text
     assert "--model linear" in text and "--n-components 500" in text  # the examples
 
 

@@ -6,7 +6,7 @@ import time
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils._param_validation import validate_parameter_constraints
@@ -15,13 +15,27 @@ from sklearn.utils.validation import _num_samples, check_consistent_length, colu
 
 from .._progress import ProgressBar
 from .._labels import check_two_classes_per_task, task_class_counts
+from .._regression import as_targets, check_values
 from .._tasks import is_wide, plain_id, read_wide_targets, refuse_ids_beside_wide, resolve_task_ids, show_ids
-from ..metrics import get_task_scorer
-from ._baselines import N_JOBS, IndependentTaskClassifier, PooledTaskClassifier, check_classifier
+from ..metrics import REGRESSION_SCORER_NAMES, TASK_SCORER_NAMES, get_task_scorer
+from ._baselines import (
+    N_JOBS,
+    IndependentTaskClassifier,
+    IndependentTaskRegressor,
+    PooledTaskClassifier,
+    PooledTaskRegressor,
+    check_estimator_kind,
+)
 from ._result import ComparisonResult
 from ._split import TaskStratifiedKFold
 
 MODELS = ("multi-task", "independent", "pooled")
+
+#: kind -> (the independent and pooled baselines, the folds' ``target_type``).
+_KINDS = {
+    "classification": (IndependentTaskClassifier, PooledTaskClassifier, "classes"),
+    "regression": (IndependentTaskRegressor, PooledTaskRegressor, "continuous"),
+}
 
 
 def compare_with_single_task(
@@ -44,6 +58,15 @@ def compare_with_single_task(
     "does sharing across my tasks beat one model per task, or one model for
     all?" task by task.
 
+    A classifier is compared with :class:`IndependentTaskClassifier` and
+    :class:`PooledTaskClassifier`, a regressor (as scikit-learn's
+    :func:`~sklearn.base.is_regressor` tells, a pipeline by its last step)
+    with :class:`IndependentTaskRegressor` and :class:`PooledTaskRegressor`;
+    for a regressor the folds are stratified on each task's quantiles of
+    ``y`` (:class:`TaskStratifiedKFold` with ``target_type='continuous'``,
+    so whole-number targets are numbers too) and the default score is each
+    task's R².
+
     Both forms of the task data are taken: a 1-D ``y`` with task ids
     (``tasks=`` or the estimator's ``task_column``), and a wide ``y`` of
     shape ``(n_samples, n_tasks)``, one column per task, where a missing
@@ -56,7 +79,7 @@ def compare_with_single_task(
 
     Parameters
     ----------
-    estimator : classifier
+    estimator : classifier or regressor
         The multi-task model: a skmtl estimator, or a
         :class:`~sklearn.pipeline.Pipeline` ending in one. Its
         ``task_column`` (if set) tells where the task ids are in ``X``.
@@ -64,28 +87,33 @@ def compare_with_single_task(
         The data: in long format (one row per sample and task) with a 1-D
         ``y``, one row per sample with a wide ``y``.
     y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-        Labels: one per row, or one column per task (the wide form, missing
-        labels allowed; a DataFrame's column names are the task ids).
+        Labels, or numeric targets for a regressor: one per row, or one
+        column per task (the wide form, missing labels allowed, NaN for a
+        regressor's; a DataFrame's column names are the task ids).
     tasks : array-like of shape (n_samples,), default=None
         Task id of each row, when the estimator has no ``task_column``. Not
         with a wide ``y``.
     cv : int, cross-validation splitter or iterable, default=5
         An int gives :class:`TaskStratifiedKFold` with that many folds,
-        shuffled with ``random_state``. A splitter gets the task ids as
+        shuffled with ``random_state`` (on task x label for a classifier,
+        on task x quantile of ``y`` for a regressor). A splitter gets the task ids as
         ``groups`` (nothing with a wide ``y``). Every training fold must
         hold every task (labelled rows of every task, with a wide ``y``).
     scoring : str or TaskScorer, default=None
         A name known to :func:`skmtl.metrics.get_task_scorer` or a scorer
         from :func:`skmtl.metrics.make_task_scorer`, computed per task. None:
-        'roc_auc' when ``y`` is binary (every task has two classes, with a
-        wide ``y``), else 'accuracy'.
-    baseline_estimator : classifier, default=None
-        The single-task model of both baselines: cloned once per task
-        (independent) and once for all rows (pooled). None: the estimator's
-        single-task counterpart (:class:`~sklearn.svm.SVC` with the same
-        kernel and ``C`` for :class:`~skmtl.MultiTaskKernelSVC`). In a
-        pipeline it replaces the last step, so the baselines get the same
-        preprocessing.
+        for a classifier, 'roc_auc' when ``y`` is binary (every task has two
+        classes, with a wide ``y``), else 'accuracy'; for a regressor, 'r2'
+        (each task's R², against its own mean, so tasks on different scales
+        count alike). A name must suit the estimator: a regression metric
+        for a regressor, a classification one for a classifier.
+    baseline_estimator : classifier or regressor, default=None
+        The single-task model of both baselines, of the estimator's kind:
+        cloned once per task (independent) and once for all rows (pooled).
+        None: the estimator's single-task counterpart
+        (:class:`~sklearn.svm.SVC` with the same kernel and ``C`` for
+        :class:`~skmtl.MultiTaskKernelSVC`). In a pipeline it replaces the
+        last step, so the baselines get the same preprocessing.
     n_jobs : int, default=None
         Parallel jobs over the (model, fold) fits (joblib semantics; 0 is
         refused).
@@ -115,19 +143,35 @@ def compare_with_single_task(
     ('multi-task', 'independent', 'pooled')
     >>> result.scores.shape  # (models, folds, tasks)
     (3, 3, 3)
+
+    A regressor (here linear, with the task similarity learned) is compared
+    with its single-task fits, by each task's R²:
+
+    >>> import numpy as np
+    >>> from skmtl.linear_model import MultiTaskRidge
+    >>> rng = np.random.RandomState(0)
+    >>> X, tasks = rng.randn(150, 3), np.repeat(["a", "b", "c"], 50)
+    >>> y = X[:, 0] * np.where(tasks == "c", -2.0, 2.0) + 0.3 * rng.randn(150)
+    >>> result = compare_with_single_task(MultiTaskRidge(task_similarity="learn"), X, y, tasks=tasks, cv=3)
+    >>> result.kind, result.scoring
+    ('regression', 'r2')
+    >>> bool(result.summary()["multi-task"]["mean"] > result.summary()["pooled"]["mean"])
+    True
     """
     validate_parameter_constraints({"n_jobs": N_JOBS}, {"n_jobs": n_jobs}, "compare_with_single_task")
     step, final = _final_step(estimator)
     column = getattr(final, "task_column", None)
+    kind = "regression" if is_regressor(estimator) else "classification"
+    Independent, Pooled, target_type = _KINDS[kind]
     # entries: (row, task code) of every labelled entry, the rows of the
     # long form, the labelled cells of a wide y.
     if is_wide(y):
         ids = None  # every row belongs to every task
-        wide = _wide_targets(X, y, tasks, column)
+        wide = _wide_targets(X, y, tasks, column, kind)
         task_list, entries = wide.tasks, wide.entries()
         binary = all(len(np.unique(labels)) == 2 for labels in wide.labels)
     else:
-        y = column_or_1d(y, warn=True)
+        y = _long_targets(y, kind, final)
         check_consistent_length(X, y)
         ids = resolve_task_ids(X, column, tasks, len(y))
         if ids is None:
@@ -136,27 +180,30 @@ def compare_with_single_task(
                 "per row>, or set task_column on the estimator."
             )
         task_list, codes = np.unique(ids, return_inverse=True)
-        check_two_classes_per_task(task_list, task_class_counts(codes, np.unique(y, return_inverse=True)[1]))
+        if kind == "classification":
+            check_two_classes_per_task(task_list, task_class_counts(codes, np.unique(y, return_inverse=True)[1]))
         entries = np.arange(len(y)), codes
         binary = type_of_target(y) == "binary"
     if scoring is None:
-        scoring = "roc_auc" if binary else "accuracy"
+        scoring = "r2" if kind == "regression" else "roc_auc" if binary else "accuracy"
+    _check_scoring_kind(scoring, kind, final)
     scorer = get_task_scorer(scoring)
 
+    estimator_kind = "regressor" if kind == "regression" else "classifier"
     if baseline_estimator is None:
         if not hasattr(final, "_single_task_counterpart"):
             raise ValueError(
                 f"{type(final).__name__} has no known single-task counterpart; pass "
-                "baseline_estimator=<a scikit-learn classifier> for the baselines."
+                f"baseline_estimator=<a scikit-learn {estimator_kind}> for the baselines."
             )
         baseline_estimator = final._single_task_counterpart()
-    check_classifier(baseline_estimator, "baseline_estimator")  # before any fit
+    check_estimator_kind(baseline_estimator, "baseline_estimator", estimator_kind)  # before any fit
     models = [
         estimator,
-        _replace_final(estimator, step, IndependentTaskClassifier(baseline_estimator, task_column=column)),
-        _replace_final(estimator, step, PooledTaskClassifier(baseline_estimator, task_column=column)),
+        _replace_final(estimator, step, Independent(baseline_estimator, task_column=column)),
+        _replace_final(estimator, step, Pooled(baseline_estimator, task_column=column)),
     ]
-    folds = _folds(cv, X, y, ids, random_state, task_list, entries)
+    folds = _folds(cv, X, y, ids, random_state, task_list, entries, target_type)
     # The name of the step that takes the ids as tasks= (None: the bare
     # estimator), or False where they travel in X, or in y's columns.
     keyword_step = step if ids is not None and column is None else False
@@ -179,6 +226,7 @@ def compare_with_single_task(
             bar.advance()
     return ComparisonResult(
         scoring=scorer.name,
+        kind=kind,
         models=MODELS,
         descriptions=(
             _describe(estimator),
@@ -216,24 +264,63 @@ def _replace_final(estimator, step, model):
     return clone(estimator).set_params(**{step: model})
 
 
-def _wide_targets(X, y, tasks, column):
+def _wide_targets(X, y, tasks, column, kind):
     """The :class:`~skmtl._tasks.WideTargets` of a wide y, refusing before any fit what
-    the long form refuses: task ids given a second time, a task with a single class."""
+    the long form refuses: task ids given a second time, a task with a single class,
+    a regression target that is not a number."""
     refuse_ids_beside_wide(
         y,
         "tasks=" if tasks is not None
         else f"the estimator's task_column={column!r}" if column is not None else None,
     )
     wide = read_wide_targets(y, _num_samples(X))
+    if kind == "regression":
+        for t, labels in enumerate(wide.labels):
+            name = f"y's column {show_ids(wide.tasks[t:t + 1])}"
+            check_values(labels, name)
+            as_targets(labels, name)
+        return wide
     n_classes = np.array([len(np.unique(labels)) for labels in wide.labels])
     check_two_classes_per_task(wide.tasks, np.arange(n_classes.max()) < n_classes[:, None])
     return wide
 
 
-def _folds(cv, X, y, ids, random_state, task_list, entries):
+def _long_targets(y, kind, final):
+    """The long form's y as a 1-D array: float64 numbers for a regressor, labels for a classifier.
+
+    A continuous y is refused for a classifier in words that say so, before
+    the folds fail on a (task, class) cell of one row.
+    """
+    if kind == "regression":
+        check_values(y)  # before NumPy converts them: text, missing targets
+        return as_targets(column_or_1d(y, warn=True))
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind == "f" and np.isfinite(y).all() and type_of_target(y) == "continuous":
+        raise ValueError(
+            f"y is continuous ({len(np.unique(y))} distinct numbers), but {type(final).__name__} is a "
+            "classifier, which needs class labels; compare a regressor (e.g. MultiTaskRidge), "
+            "or bin y into classes."
+        )
+    return y
+
+
+def _check_scoring_kind(scoring, kind, final):
+    """Refuse a scoring name of the other kind (R² of a classifier, ROC AUC of a regressor)."""
+    if not isinstance(scoring, str) or scoring not in TASK_SCORER_NAMES:
+        return  # a TaskScorer, or a name get_task_scorer refuses in its own words
+    if (scoring in REGRESSION_SCORER_NAMES) != (kind == "regression"):
+        names = [n for n in TASK_SCORER_NAMES if (n in REGRESSION_SCORER_NAMES) == (kind == "regression")]
+        raise ValueError(
+            f"scoring={scoring!r} scores {'regressors' if kind == 'classification' else 'classifiers'}, "
+            f"but {type(final).__name__} is a {'classifier' if kind == 'classification' else 'regressor'}; "
+            f"use one of {', '.join(names)}."
+        )
+
+
+def _folds(cv, X, y, ids, random_state, task_list, entries, target_type):
     """The (train, test) pairs of ``cv``; every training fold must hold entries of every task."""
     if isinstance(cv, Integral):
-        cv = TaskStratifiedKFold(cv, shuffle=True, random_state=random_state)
+        cv = TaskStratifiedKFold(cv, shuffle=True, random_state=random_state, target_type=target_type)
     splits = list(cv.split(X, y, groups=ids) if hasattr(cv, "split") else cv)
     rows, codes = entries
     for k, (train, _) in enumerate(splits):
@@ -243,7 +330,7 @@ def _folds(cv, X, y, ids, random_state, task_list, entries):
             raise ValueError(
                 f"Training fold {k} holds no rows of task(s) {show_ids(missing[:10])}, so "
                 "no model could predict them; use cv=<int> (folds stratified on task "
-                "and label) or TaskStratifiedKFold."
+                "and label, or target) or TaskStratifiedKFold."
             )
     return splits
 
@@ -266,7 +353,7 @@ def _fit_and_score(model, X, y, ids, fold, scorer, step, task_list):
         by_task = scorer.per_task(model, X_test, _safe_indexing(y, test))
     else:
         response = scorer.response(model, X_test, None if step is False else ids[test])
-        by_task = scorer.score_by_task(y[test], response, ids[test], model.classes_)
+        by_task = scorer.score_by_task(y[test], response, ids[test], getattr(model, "classes_", None))
     scores = np.array([by_task.get(plain_id(t), np.nan) for t in task_list])
     similarity = getattr(_final_step(model)[1], "task_similarity_", None)
     return scores, fit_time, similarity

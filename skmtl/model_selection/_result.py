@@ -12,9 +12,10 @@ class ComparisonResult:
     """Per-task cross-validated scores of a multi-task model and its baselines.
 
     Scores are signed so that greater is better (as scikit-learn's
-    ``neg_log_loss``). A task's score in a fold is NaN where the metric is
-    undefined there (one class in the test fold); averages leave those out
-    and the table reports them.
+    ``neg_log_loss`` and ``neg_root_mean_squared_error``). A task's score in
+    a fold is NaN where the metric is undefined there (one class in the test
+    fold; for a regression, fewer than two rows of the task, or targets that
+    do not vary); averages leave those out and the table reports them.
 
     Attributes
     ----------
@@ -38,6 +39,8 @@ class ComparisonResult:
     task_similarity : ndarray of shape (n_tasks, n_tasks) or None
         The multi-task model's fitted ``task_similarity_``, averaged over
         the folds, when it has one.
+    kind : {'classification', 'regression'}
+        What the models predict: class labels or numbers.
     """
 
     scoring: str
@@ -48,6 +51,7 @@ class ComparisonResult:
     scores: np.ndarray
     fit_times: np.ndarray
     task_similarity: np.ndarray | None = None
+    kind: str = "classification"
 
     @property
     def n_folds(self) -> int:
@@ -81,6 +85,7 @@ class ComparisonResult:
         mean, std, undefined = self._per_task()
         summary = self.summary()
         return {
+            "kind": self.kind,
             "scoring": self.scoring,
             "n_folds": self.n_folds,
             "tasks": [str(t) for t in self.tasks],
@@ -178,8 +183,12 @@ class ComparisonResult:
             if undefined[m, t]
         ]
         if holes:
+            why = (
+                "fewer than two rows of the task, or constant targets, in the test fold"
+                if self.kind == "regression" else "one class in the test fold"
+            )
             out.append(
-                f"{self.scoring} undefined (one class in the test fold), left out of the "
+                f"{self.scoring} undefined ({why}), left out of the "
                 f"averages: {', '.join(holes[:12])}{' ...' if len(holes) > 12 else ''}"
             )
         return "\n".join(out)
@@ -232,7 +241,9 @@ class ComparisonResult:
         labels = [str(t) for t in self.tasks]
         bars.set_xticks(positions, labels, rotation=90 if n_tasks > 8 else 0)
         bars.set_xlabel("task")
-        bars.set_ylabel(f"{self.scoring} (mean over {self.n_folds} folds)")
+        # The metric names the axis; a negated loss says which way is better.
+        negated = ", negated: higher is better" if self.scoring.startswith("neg_") else ""
+        bars.set_ylabel(f"{self.scoring} (mean over {self.n_folds} folds{negated})")
         low = np.nanmin(mean - std) if np.isfinite(mean).any() else 0
         high = np.nanmax(mean + std) if np.isfinite(mean).any() else 1
         bars.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
