@@ -198,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
         "(n_components=M), for more rows than the exact solver holds (default: exact)",
     )
     compare.add_argument(
-        "-C", "--C", dest="C", type=float,
+        "-C", "--C", dest="C", type=_positive,
         help=f"--model svc, linear, logistic, svr, linear-svr: regularisation C (default: {MODEL_DEFAULTS['C']})",
     )
     compare.add_argument(

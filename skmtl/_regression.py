@@ -52,7 +52,8 @@ def check_values(y, name: str = "y") -> None:
             "numeric targets. For class labels use a classifier."
         )
     if array.dtype.kind in "fc":
-        missing = np.isnan(array).reshape(len(array), -1).any(axis=1)
+        # Any NaN in a row (a 2-D y: any of its columns); also right for no rows, which reshape is not.
+        missing = np.isnan(array).any(axis=tuple(range(1, array.ndim)))
         if missing.any():
             raise ValueError(
                 f"{name} contains {int(missing.sum())} missing target(s) (NaN), first at row "
@@ -60,17 +61,22 @@ def check_values(y, name: str = "y") -> None:
             )
 
 
-def as_targets(values, name: str = "y") -> np.ndarray:
-    """Targets as a 1-D float64 array, refusing infinity (a loss of it is infinite)."""
+def as_targets(values, name: str = "y", rows=None) -> np.ndarray:
+    """Targets as a 1-D float64 array, refusing infinity (a loss of it is infinite).
+
+    ``rows``: the row of X of each value (a wide column's labelled rows), for the message.
+    """
     try:
         values = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} holds values that are not numbers; a regressor needs numeric targets.") from None
     bad = ~np.isfinite(values)
     if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        where = f"entry {first}" if rows is None else f"row {int(rows[first])}"
         raise ValueError(
-            f"{name} contains {int(bad.sum())} infinite or missing target(s), first at entry "
-            f"{int(np.flatnonzero(bad)[0])}; every target must be a finite number."
+            f"{name} contains {int(bad.sum())} infinite or missing target(s), first at {where}; "
+            "every target must be a finite number."
         )
     return values
 
@@ -124,6 +130,9 @@ class RegressorTargetsMixin:
     def _check_targets(self, y):
         check_values(y)
 
+    def _check_wide_column(self, labels, name):
+        check_values(labels, name)
+
     def _encode_targets(self, y, codes=None, sample_weight=None):
         """The long form's targets as float64, one per row."""
         return as_targets(y)
@@ -132,8 +141,9 @@ class RegressorTargetsMixin:
         """The targets of a wide y's labelled entries (codes from ``wide.entries()``), float64."""
         out = np.empty(len(codes))
         for t, labels in enumerate(wide.labels):
-            check_values(labels, f"y's column {show_ids(wide.tasks[t:t + 1])}")
-            out[codes == t] = as_targets(labels, f"y's column {show_ids(wide.tasks[t:t + 1])}")
+            name = f"y's column {show_ids(wide.tasks[t:t + 1])}"
+            check_values(labels, name)
+            out[codes == t] = as_targets(labels, name, rows=np.flatnonzero(wide.labelled[:, t]))
         return out
 
     def _gather_values(self, n_rows, requests, values):
@@ -154,7 +164,7 @@ class RegressorTargetsMixin:
     def _wide_score(self, X, y, sample_weight):
         """Mean over tasks of the R² on each task's labelled entries (a DataFrame y matched by column name)."""
         y = align_wide_columns(y, self.tasks_)
-        wide = read_wide_targets(y, len(y), allow_empty=True)
+        wide = read_wide_targets(y, len(y), allow_empty=True, check_column=self._check_wide_column)
         rows, codes = wide.entries()
         weight = entry_weights(sample_weight, len(y), wide, rows, codes)
         predicted = self.predict(X, tasks="all")

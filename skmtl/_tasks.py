@@ -373,14 +373,16 @@ def _label_kind(labels: np.ndarray) -> str:
     return "text" if labels.dtype.kind in "OUS" else "number"
 
 
-def read_wide_targets(y, n_samples: int, allow_empty: bool = False) -> WideTargets:
+def read_wide_targets(y, n_samples: int, allow_empty: bool = False, check_column=None) -> WideTargets:
     """Validate a wide ``y`` (array or DataFrame, one column per task).
 
     Task ids are a DataFrame's column names (distinct, of one type), else
     ``0..n_tasks-1``. Each column may miss labels but not all of them
     (unless ``allow_empty``: a test fold may hold none of a task's labels),
     and keeps its own label type; a column mixing types (1 and '1') is
-    refused, as in the long form.
+    refused, as in the long form. ``check_column(labels, name)``, where
+    given, sees a column's labels of more than one type first (a
+    regressor's refusal of text speaks for it better than that of a mix).
     """
     if hasattr(y, "columns") and hasattr(y, "iloc"):
         names = list(y.columns)
@@ -415,7 +417,7 @@ def read_wide_targets(y, n_samples: int, allow_empty: bool = False) -> WideTarge
         )
     labelled, labels = np.zeros((n_samples, len(columns)), bool), []
     for t, column in enumerate(columns):
-        present, values = _column_labels(column, f"y's column {show_ids(tasks[t:t + 1])}")
+        present, values = _column_labels(column, f"y's column {show_ids(tasks[t:t + 1])}", check_column)
         if not present.any() and not allow_empty:
             raise ValueError(
                 f"Task {show_ids(tasks[t:t + 1])} (a column of y) has no labels: every entry is "
@@ -426,7 +428,7 @@ def read_wide_targets(y, n_samples: int, allow_empty: bool = False) -> WideTarge
     return WideTargets(tasks, labelled, labels, frame)
 
 
-def _column_labels(column, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _column_labels(column, name: str, check_column=None) -> tuple[np.ndarray, np.ndarray]:
     """(labelled mask, labels of the labelled rows as their own array) of one wide column."""
     if hasattr(column, "notna"):  # a pandas Series: nullable dtypes (Int64 with NA) stay integers
         present = column.notna().to_numpy()
@@ -441,6 +443,8 @@ def _column_labels(column, name: str) -> tuple[np.ndarray, np.ndarray]:
     if column.dtype.kind != "O":
         return np.ones(len(column), bool), column
     missing, kinds = _scan(column)
+    if len(kinds) > 1 and check_column is not None:
+        check_column(column[~missing], name)
     if len(kinds) > 1:
         raise ValueError(
             f"{name} mixes labels of different types ({' and '.join(sorted(kinds))}), e.g. 1 and "
@@ -562,6 +566,10 @@ def readable_input_errors(X, estimator: str, task_column=None, *, inside_feature
                 "your data either using array.reshape(-1, 1) if your data has a single feature "
                 "or array.reshape(1, -1) if it contains a single sample."
             ) from None
+        if first.startswith("Input y contains "):  # targets: an imputer of X is no fix for them
+            raise ValueError(
+                f"{first} {estimator} needs a finite target on every row: drop those rows or fill in their targets."
+            ) from None
         if first.startswith("Input ") and " contains " in first:  # NaN, infinity, too large
             raise ValueError(
                 f"{first} {estimator} does not accept missing or infinite values: impute or "
@@ -648,7 +656,7 @@ class TaskDataMixin:
         """(features, :class:`WideTargets`, None): every row belongs to every task."""
         self._refuse_ids_with_wide(y, tasks)
         X = validate_data(self, X, reset=reset, **check_params)
-        return X, read_wide_targets(y, X.shape[0]), None
+        return X, read_wide_targets(y, X.shape[0], check_column=self._check_wide_column), None
 
     def _refuse_ids_with_wide(self, y, tasks):
         refuse_ids_beside_wide(
@@ -666,6 +674,9 @@ class TaskDataMixin:
 
     def _check_targets(self, y):
         """Checks on the raw targets, before NumPy converts them (the classifiers' label checks)."""
+
+    def _check_wide_column(self, labels, name: str):
+        """Checks on the labels of a wide y's column that mixes types, before it is refused as a mix."""
 
     def _validate_fit_data(self, X, y, tasks, **check_params):
         """Validate X and y for ``fit``; set ``tasks_`` and ``n_tasks_``.
@@ -732,7 +743,7 @@ class TaskDataMixin:
         refuse_nd_targets(y)
         if is_wide(y):  # one label column per task
             self._refuse_ids_with_wide(y, tasks)
-            y = read_wide_targets(y, len(inputs))
+            y = read_wide_targets(y, len(inputs), check_column=self._check_wide_column)
         else:
             self._check_targets(y)
             y = column_or_1d(y, warn=True)

@@ -7,7 +7,13 @@ Each cell of the matrix (estimator x bad input) must end in one of two ways:
   there), whose message is one line and names the parameter, column or
   argument involved (a regex per case);
 * a correct result, where scikit-learn's counterpart also accepts the input:
-  the model fits and predicts labels of the right shape from the right set.
+  the model fits and predicts labels of the right shape from the right set
+  (a regressor: finite numbers of the right shape).
+
+The classifiers and the regressors share the task contract, so they share
+its cells; the cells of the targets differ (class labels, or numbers: text,
+booleans, infinity and a missing long-form target are refused by a
+regressor, a task of one row is fitted, as by scikit-learn's Ridge).
 
 A silent fit of a bad input, an IndexError from deep inside, a NumPy or pandas
 internal message or a multi-line message all fail the cell. The networks are
@@ -24,21 +30,31 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import is_regressor
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skmtl.model_selection
 from skmtl import (
     IndependentTaskClassifier,
+    IndependentTaskRegressor,
+    MultiTaskKernelRidge,
     MultiTaskKernelSVC,
+    MultiTaskKernelSVR,
     MultiTaskLinearSVC,
+    MultiTaskLinearSVR,
     MultiTaskLogisticRegression,
+    MultiTaskRidge,
     PooledTaskClassifier,
+    PooledTaskRegressor,
     SharedCNNClassifier,
+    SharedCNNRegressor,
     SharedMLPClassifier,
+    SharedMLPRegressor,
     SharedRNNClassifier,
+    SharedRNNRegressor,
 )
 from skmtl._cli import main
 from skmtl.compose import FeatureTransformer
@@ -81,7 +97,13 @@ def all_of(*patterns):
 
 
 def assert_sensible(model, X, y, **kwargs):
-    """Fitted on ``y``: predictions have the right shape and come from ``y``'s labels."""
+    """Fitted on ``y``: predictions have the right shape and come from ``y``'s labels
+    (a regressor's: finite floats, one per row)."""
+    if is_regressor(model):
+        predicted = model.predict(X, **kwargs)
+        assert predicted.shape == (len(y),) and predicted.dtype.kind == "f"
+        assert np.isfinite(predicted).all()
+        return
     labels = set(np.unique(y).tolist())
     assert set(model.classes_.tolist()) == labels
     predicted = model.predict(X, **kwargs)
@@ -105,6 +127,12 @@ def data(n_tasks=2):
     return X, y, tasks
 
 
+def numbers(X, tasks):
+    """A regression target for ``data()``'s X and tasks: linear in X, a different slope per task."""
+    noise = np.random.RandomState(1).randn(len(X))
+    return 2.0 * X[:, 0] + (1.0 + tasks) * X[:, 1] + 0.1 * noise
+
+
 def frame(X, ids):
     """X as a DataFrame: feature columns f0.., and the task ids in a last column 'task'."""
     df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
@@ -121,9 +149,14 @@ class Spec:
 
     name: str
     build: Callable
-    family: str  # 'svc', 'linear_svc', 'logistic', 'mlp', 'rnn', 'cnn', 'independent', 'pooled'
+    family: str  # 'svc', 'linear_svc', 'logistic', 'svr', 'kernel_ridge', 'ridge', 'linear_svr',
+    #              'mlp', 'rnn', 'cnn', 'independent', 'pooled'
     layout: str = "rows"  # 'rows': a 2-D table (task_column works); 'seq': 3-D (steps, features)
     needs: str | None = None  # an optional module
+    kind: str = "classifier"  # or 'regressor'
+    # Another solver route of an estimator listed already: its input checks are that estimator's,
+    # so only the cells that fit (a correct result expected) run on it.
+    route_only: bool = False
 
     def make(self, **params):
         if self.needs is not None:
@@ -134,9 +167,21 @@ class Spec:
         """A 2-D feature matrix in this estimator's input layout."""
         return X.reshape(len(X), 2, X.shape[1] // 2) if self.layout == "seq" else X
 
+    def data(self, n_tasks=2):
+        """(X, y, task ids) of :func:`data`, y numbers for a regressor."""
+        X, y, tasks = data(n_tasks)
+        return X, (numbers(X, tasks) if self.kind == "regressor" else y), tasks
+
+    def wide_y(self):
+        """(X, Y): :func:`wide_y`, a regressor's Y numbers (NaN where missing)."""
+        X, Y = wide_y()
+        if self.kind == "regressor":
+            Y = np.where(np.isnan(Y), np.nan, np.column_stack([numbers(X, np.zeros(N)), numbers(X, np.ones(N))]))
+        return X, Y
+
     def fitted(self):
         """(model fitted on the good two-task data by tasks=, X, y, tasks)."""
-        X, y, tasks = data()
+        X, y, tasks = self.data()
         return self.make().fit(self.inputs(X), y, tasks=tasks), X, y, tasks
 
     def __str__(self):
@@ -164,11 +209,56 @@ SPECS = [
     Spec("independent", _tiny(IndependentTaskClassifier, estimator=LogisticRegression()), "independent"),
     Spec("pooled", _tiny(PooledTaskClassifier, estimator=LogisticRegression()), "pooled"),
 ]
+R = "regressor"
+SPECS += [
+    Spec("svr", _tiny(MultiTaskKernelSVR, kernel="linear"), "svr", kind=R),
+    Spec(
+        "svr_learn",
+        _tiny(MultiTaskKernelSVR, kernel="linear", task_similarity="learn"),
+        "svr",
+        kind=R,
+        route_only=True,
+    ),
+    Spec("kernel_ridge", _tiny(MultiTaskKernelRidge), "kernel_ridge", kind=R),
+    Spec(
+        "kernel_ridge_nystroem",
+        _tiny(MultiTaskKernelRidge, kernel="rbf", n_components=8, task_similarity="learn", random_state=0),
+        "kernel_ridge",
+        kind=R,
+        route_only=True,
+    ),
+    Spec("ridge", _tiny(MultiTaskRidge), "ridge", kind=R),
+    Spec("linear_svr", _tiny(MultiTaskLinearSVR, random_state=0), "linear_svr", kind=R),
+    Spec("mlp_regressor_numpy", _tiny(SharedMLPRegressor, **MLP), "mlp", kind=R),
+    Spec(
+        "mlp_regressor_torch",
+        _tiny(SharedMLPRegressor, **MLP, backend="torch", device="cpu"),
+        "mlp",
+        needs="torch",
+        kind=R,
+    ),
+    Spec(
+        "mlp_regressor_normalized",
+        _tiny(SharedMLPRegressor, **MLP, normalize_targets=True),
+        "mlp",
+        kind=R,
+        route_only=True,
+    ),
+    Spec("rnn_regressor_rows", _tiny(SharedRNNRegressor, **RNN, n_timesteps=2), "rnn", kind=R),
+    Spec("rnn_regressor_seq", _tiny(SharedRNNRegressor, **RNN), "rnn", layout="seq", kind=R),
+    Spec("cnn_regressor_rows", _tiny(SharedCNNRegressor, **CNN), "cnn", kind=R),
+    Spec("independent_regressor", _tiny(IndependentTaskRegressor, estimator=Ridge()), "independent", kind=R),
+    Spec("pooled_regressor", _tiny(PooledTaskRegressor, estimator=Ridge()), "pooled", kind=R),
+]
 MLPS, NETWORKS = ("mlp", "cnn"), ("mlp", "rnn", "cnn")
 BASELINES = ("independent", "pooled")
 LINEAR = ("linear_svc", "logistic")
 #: The relationship-learning estimators (kernel and linear), which share C and class_weight.
 RELATIONSHIP = ("svc", *LINEAR)
+#: The regressors with a C (and an epsilon), and those with a ridge alpha.
+SUPPORT_VECTOR_REGRESSORS = ("svr", "linear_svr")
+RIDGES = ("kernel_ridge", "ridge")
+CLASSIFIERS, REGRESSORS = ("classifier",), ("regressor",)
 
 
 # ------------------------------------------------------------------------ cases
@@ -188,9 +278,15 @@ class Case:
     layouts: tuple = ("rows", "seq")
     attribute_ok: bool = False
     forbid: str | None = None
+    kinds: tuple = ("classifier", "regressor")
 
     def applies(self, spec):
-        return (not self.families or spec.family in self.families) and spec.layout in self.layouts
+        return (
+            (not self.families or spec.family in self.families)
+            and spec.layout in self.layouts
+            and spec.kind in self.kinds
+            and (self.pattern is None or not spec.route_only)
+        )
 
 
 def fit(spec, X=None, y=None, tasks=None, *, raw=False, sample_weight=None, **params):
@@ -198,7 +294,7 @@ def fit(spec, X=None, y=None, tasks=None, *, raw=False, sample_weight=None, **pa
 
     X is a 2-D feature matrix put into the estimator's layout, unless ``raw``.
     """
-    X0, y0, tasks0 = data()
+    X0, y0, tasks0 = spec.data()
     X = X0 if X is None else X
     return spec.make(**params).fit(
         X if raw else spec.inputs(X),
@@ -226,12 +322,14 @@ BAD_IDS = {
 # Standardised integer ids 0, 1, 2: what a scaler before the estimator makes of them.
 STANDARDISED = np.resize([-1.2247, 0.0, 1.2247], N)
 TASKS_SOURCE = r"\btasks\b"
+SAMPLE_WEIGHT = r"sample_weight|[Ss]ample weights"
+IMPUTE = r"FeatureTransformer|SimpleImputer|impute"
 COLUMN_SOURCE = r"task_column|'task'"
 
 
 def _ids_by_keyword(make_ids):
     def run(spec):
-        X, y, tasks = data()
+        X, y, tasks = spec.data()
         fit(spec, X, y, make_ids(tasks))
 
     return run
@@ -239,7 +337,7 @@ def _ids_by_keyword(make_ids):
 
 def _ids_in_column(make_ids):
     def run(spec):
-        X, y, tasks = data()
+        X, y, tasks = spec.data()
         spec.make(task_column="task").fit(frame(X, make_ids(tasks)), y)
 
     return run
@@ -251,22 +349,22 @@ def _ids_at_predict(spec):
 
 
 def _standardised_by_keyword(spec):
-    X, y, _ = data(3)
+    X, y, _ = spec.data(3)
     fit(spec, X, y, STANDARDISED)
 
 
 def _standardised_in_column(spec):
-    X, y, _ = data(3)
+    X, y, _ = spec.data(3)
     spec.make(task_column=-1).fit(np.column_stack([X, STANDARDISED]), y)
 
 
 def _tasks_wrong_length(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     fit(spec, X, y, tasks[:-1])
 
 
 def _both_given(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     if spec.layout == "seq":
         spec.make(task_column=0).fit(spec.inputs(X), y, tasks=tasks)
     else:
@@ -278,29 +376,34 @@ def _predict_without_tasks(spec):
     model.predict(spec.inputs(X))
 
 
+def _score_without_tasks(spec):
+    model, X, y, _ = spec.fitted()
+    model.score(spec.inputs(X), y)
+
+
 def _predict_unseen_task(spec):
     model, X, _, tasks = spec.fitted()
     model.predict(spec.inputs(X), tasks=np.where(tasks == 1, 7, tasks))
 
 
 def _task_column_out_of_range(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     spec.make(task_column=7).fit(np.column_stack([X, tasks]), y)
 
 
 def _task_column_name_with_ndarray(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     spec.make(task_column="task").fit(np.column_stack([X, tasks]), y)
 
 
 def _task_column_not_in_frame(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     spec.make(task_column="site").fit(frame(X, tasks), y)
 
 
 def _int_column_names(spec):
     """task_column=0 on columns [1, 0, 2, ...] is the column NAMED 0 (text ids there)."""
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     df = pd.DataFrame(X, columns=[1, 2, 3, 4])
     df.insert(1, 0, np.where(tasks == 0, "a", "b"))
     assert list(df.columns)[:3] == [1, 0, 2]
@@ -310,36 +413,36 @@ def _int_column_names(spec):
 
 
 def _single_class_task(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     fit(spec, X, np.where(tasks == 1, 0, y), tasks)
 
 
 def _y_with(value, dtype=object):
     def run(spec):
-        X, y, tasks = data()
+        X, y, tasks = spec.data()
         fit(spec, X, _with(y, 5, value, dtype), tasks)
 
     return run
 
 
 def _y_continuous(spec):
-    X, _, tasks = data()
+    X, _, tasks = spec.data()
     fit(spec, X, np.random.RandomState(1).randn(N), tasks)
 
 
 def _y_2d(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     fit(spec, X, np.column_stack([y, 1 - y]), tasks)
 
 
 def _y_wrong_length(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     fit(spec, X, y[:-1], tasks)
 
 
 def _X_with(value):
     def run(spec):
-        X, y, tasks = data()
+        X, y, tasks = spec.data()
         X = X.astype(object if isinstance(value, str) else float)
         X[5, 1] = value
         fit(spec, X, y, tasks)
@@ -348,19 +451,19 @@ def _X_with(value):
 
 
 def _X_1d(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     fit(spec, X[:, 0], y, tasks, raw=True)
 
 
 def _X_empty(spec):
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     fit(spec, X[:0], y[:0], tasks[:0])
 
 
 def _X_one_dim_too_many(spec):
     """3-D to a table estimator; 4-D to the recurrent one, which takes 3-D sequences; 5-D to
     the convolutional one, which takes 3-D and 4-D images."""
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     shape = {"rnn": (N, 2, 2, 1), "cnn": (N, 2, 2, 1, 1)}.get(spec.family, (N, 2, 2))
     fit(spec, X.reshape(shape), y, tasks, raw=True)
 
@@ -371,7 +474,7 @@ def _X_fewer_features_at_predict(spec):
 
 
 def _not_fitted(spec):
-    X, _, tasks = data()
+    X, _, tasks = spec.data()
     spec.make().predict(spec.inputs(X), tasks=tasks)
 
 
@@ -396,14 +499,14 @@ def _predict_proba_without_probability(spec):
 
 def _ragged_1d_sequences(spec):
     rng = np.random.RandomState(0)
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     sequences = [rng.randn(3 + k % 4) for k in range(N)]  # 1-D: no feature axis
     spec.make().fit(sequences, y, tasks=tasks)
 
 
 def _early_stopping_tiny_tasks(spec):
     """Either it fits (and predicts sensibly) or it says which parameter to change."""
-    X, y, tasks = data(3)  # 3 tasks x 2 classes = 6 strata, more than a 10% split holds
+    X, y, tasks = spec.data(3)  # classes: 3 tasks x 2 classes = 6 strata, more than a 10% split holds
     try:
         model = spec.make(early_stopping=True).fit(spec.inputs(X), y, tasks=tasks)
     except Exception as exc:
@@ -414,7 +517,7 @@ def _early_stopping_tiny_tasks(spec):
 
 def _diverging(spec):
     """adam at learning_rate_init=1e6: an error or a warning naming learning_rate_init."""
-    X, y, tasks = data()
+    X, y, tasks = spec.data()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -443,25 +546,32 @@ def wide_y():
 
 def _wide(make_y, **fit_params):
     def run(spec):
-        X, Y = wide_y()
+        X, Y = spec.wide_y()
         spec.make().fit(spec.inputs(X), make_y(Y), **fit_params)
 
     return run
 
 
 def _wide_with_task_column(spec):
-    X, Y = wide_y()
+    X, Y = spec.wide_y()
     spec.make(task_column="task").fit(frame(X, data()[2]), Y)
 
 
 def _wide_unknown_task_at_predict(spec):
-    X, Y = wide_y()
+    X, Y = spec.wide_y()
     model = spec.make().fit(spec.inputs(X), Y)
     model.predict(spec.inputs(X), tasks=np.full(N, 7))
 
 
+def _wide_score_other_columns(spec):
+    """Scored on a y whose columns are not the tasks of the fit (a DataFrame's are matched by name)."""
+    X, Y = spec.wide_y()
+    model = spec.make().fit(spec.inputs(X), pd.DataFrame(Y, columns=["a", "b"]))
+    model.score(spec.inputs(X), pd.DataFrame(Y, columns=["a", "c"]))
+
+
 def _wide_fits_and_answers_every_task(spec):
-    X, Y = wide_y()
+    X, Y = spec.wide_y()
     frame_y = pd.DataFrame({"a": Y[:, 0], "b": np.where(np.isnan(Y[:, 1]), None, np.where(Y[:, 1] == 1, "yes", "no"))})
     try:
         model = spec.make().fit(spec.inputs(X), frame_y)
@@ -479,6 +589,65 @@ def _with_column(Y, column, values):
     Y = Y.copy()
     Y[:, column] = values
     return Y
+
+
+# regression: the targets are numbers
+
+
+def _y_as(make_y):
+    """Fit on ``make_y(y, tasks)`` in place of the good numeric targets."""
+
+    def run(spec):
+        X, y, tasks = spec.data()
+        fit(spec, X, make_y(y, tasks), tasks)
+
+    return run
+
+
+def _y_fits(make_y, whole=False):
+    """Numbers in another container (``make_y`` of the float targets, rounded if ``whole``), as
+    scikit-learn's regressors accept them: the model is the one fitted on the float targets."""
+
+    def run(spec):
+        X, y, tasks = spec.data()
+        y = np.round(y) if whole else y
+        model = fit(spec, X, make_y(y), tasks)
+        assert_sensible(model, spec.inputs(X), y, tasks=tasks)
+        reference = fit(spec, X, y, tasks).predict(spec.inputs(X), tasks=tasks)
+        np.testing.assert_allclose(model.predict(spec.inputs(X), tasks=tasks), reference, rtol=1e-6, atol=1e-6)
+
+    return run
+
+
+def _single_row_task(spec):
+    """A task with one row: fitted, as scikit-learn's Ridge (and SVR, KernelRidge, MLPRegressor) fit one row."""
+    X, y, tasks = spec.data()
+    tasks = tasks.copy()
+    tasks[0] = 2
+    model = fit(spec, X, y, tasks)
+    assert list(model.tasks_) == [0, 1, 2]
+    assert_sensible(model, spec.inputs(X), y, tasks=tasks)
+    assert np.isfinite(model.score(spec.inputs(X), y, tasks=tasks))
+
+
+def _wide_fits_numbers_and_answers_every_task(spec):
+    X, Y = spec.wide_y()
+    frame_y = pd.DataFrame(Y, columns=["a", "b"])
+    model = spec.make().fit(spec.inputs(X), frame_y)
+    predicted = model.predict(spec.inputs(X))
+    assert predicted.shape == (N, 2) and list(predicted.columns) == ["a", "b"]
+    assert np.isfinite(predicted.to_numpy(float)).all()
+    assert np.isfinite(model.score(spec.inputs(X), frame_y))
+
+
+def _wide_single_entry_column(spec):
+    """Task 1 labelled on one row only: fitted, as a task of one row in the long form."""
+    X, Y = spec.wide_y()
+    Y[2:, 1] = np.nan
+    assert (~np.isnan(Y[:, 1])).sum() == 1
+    model = spec.make().fit(spec.inputs(X), Y)
+    predicted = model.predict(spec.inputs(X))
+    assert predicted.shape == (N, 2) and np.isfinite(predicted).all()
 
 
 CASES = [
@@ -502,24 +671,79 @@ CASES = [
     Case("tasks_wrong_length", _tasks_wrong_length, all_of(TASKS_SOURCE, r"\b39\b")),
     Case("tasks_and_task_column", _both_given, all_of("task_column", TASKS_SOURCE)),
     Case("predict_without_tasks", _predict_without_tasks, r"tasks="),
+    Case("score_without_tasks", _score_without_tasks, r"tasks="),
     Case("predict_unseen_task", _predict_unseen_task, all_of(r"[Tt]ask id", r"\b7\b")),
     Case("task_column_out_of_range", _task_column_out_of_range, r"task_column=7", layouts=("rows",)),
     Case("task_column_name_ndarray", _task_column_name_with_ndarray, r"task_column='task'", layouts=("rows",)),
     Case("task_column_not_in_frame", _task_column_not_in_frame, r"task_column='site'", layouts=("rows",)),
     Case("task_column_0_names_column_0", _int_column_names, layouts=("rows",)),
-    Case("single_class_task", _single_class_task, all_of(r"[Tt]ask", r"single class|one class")),
+    Case("single_class_task", _single_class_task, all_of(r"[Tt]ask", r"single class|one class"), kinds=CLASSIFIERS),
+    Case("single_row_task", _single_row_task, kinds=REGRESSORS),
     # y
     Case("y_none", _y_with(None), all_of(r"\by\b", MISSING)),
     Case("y_nan", _y_with(np.nan, float), all_of(r"\by\b", r"NaN|missing")),
-    Case("y_mixed_int_str", _y_with("a"), all_of(r"\by\b", r"mix|different types")),
-    Case("y_continuous", _y_continuous, r"Unknown label type|continuous"),
+    Case("y_pd_NA", _y_with(pd.NA), all_of(r"\by\b", MISSING)),
+    Case(
+        "y_nullable_Float64_NA",
+        _y_as(lambda y, _: pd.array(_with(y, 5, None), dtype="Float64")),
+        all_of(r"\by\b", MISSING),
+        kinds=REGRESSORS,
+    ),
+    Case("y_mixed_int_str", _y_with("a"), all_of(r"\by\b", r"mix|different types"), kinds=CLASSIFIERS),
+    Case("y_continuous", _y_continuous, r"Unknown label type|continuous", kinds=CLASSIFIERS),
+    # a regressor's y: numbers, finite, not text or booleans (class labels: a classifier's)
+    # (the fix of a bad target is not an imputer of X)
+    Case("y_inf", _y_with(np.inf, float), all_of(r"\by\b", r"infinit"), kinds=REGRESSORS, forbid=IMPUTE),
+    Case("y_minus_inf", _y_with(-np.inf, float), all_of(r"\by\b", r"infinit"), kinds=REGRESSORS, forbid=IMPUTE),
+    Case(
+        "y_number_and_text",
+        _y_with("a"),
+        all_of(r"\by\b", r"text|not numbers|non-numbers", "numeric"),
+        kinds=REGRESSORS,
+        forbid=r"one class|mix",
+    ),
+    Case(
+        "y_numeric_text",  # '1.5' is text: numbers read from a file unparsed
+        _y_as(lambda y, _: y.astype(str)),
+        all_of(r"\by\b", r"text|not numbers|non-numbers", "classifier"),
+        kinds=REGRESSORS,
+    ),
+    Case(
+        "y_class_labels_text",
+        _y_as(lambda y, _: np.where(y > 0, "yes", "no")),
+        all_of(r"\by\b", r"text", "classifier"),
+        kinds=REGRESSORS,
+    ),
+    Case(
+        "y_booleans",
+        _y_as(lambda y, _: y > 0),
+        all_of(r"\by\b", r"boolean", "classifier"),
+        kinds=REGRESSORS,
+    ),
+    Case(
+        "y_booleans_in_series",
+        _y_as(lambda y, _: pd.Series(y > 0, dtype="boolean")),
+        all_of(r"\by\b", r"boolean", "classifier"),
+        kinds=REGRESSORS,
+    ),
+    Case("y_object_numbers", _y_fits(lambda y: y.astype(object)), kinds=REGRESSORS),
+    Case("y_int_targets", _y_fits(lambda y: y.astype(np.int64), whole=True), kinds=REGRESSORS),
+    Case("y_series_Float64", _y_fits(lambda y: pd.Series(y, dtype="Float64")), kinds=REGRESSORS),
     Case("y_2d", _y_2d, r"\by\b"),
+    Case("y_scalar", _y_as(lambda y, _: y[0]), all_of(r"\by\b|[Ii]nput", r"dimension|1d|1-D|scalar|single value")),
     Case("y_wrong_length", _y_wrong_length, r"\by\b|inconsistent numbers of samples"),
     # y in the wide form
-    Case("wide_fits_and_answers_every_task", _wide_fits_and_answers_every_task),
+    Case("wide_fits_and_answers_every_task", _wide_fits_and_answers_every_task, kinds=CLASSIFIERS),
+    Case("wide_fits_numbers_and_answers_every_task", _wide_fits_numbers_and_answers_every_task, kinds=REGRESSORS),
     Case("wide_with_tasks", _wide(lambda Y: Y, tasks=np.zeros(N)), all_of(r"\btasks\b", "wide form")),
     Case("wide_with_task_column", _wide_with_task_column, all_of("task_column", "wide form"), layouts=("rows",)),
-    Case("wide_single_class_column", _wide(lambda Y: _with_column(Y, 1, 1.0)), all_of(r"Task 1", "single class")),
+    Case(
+        "wide_single_class_column",
+        _wide(lambda Y: _with_column(Y, 1, 1.0)),
+        all_of(r"Task 1", "single class"),
+        kinds=CLASSIFIERS,
+    ),
+    Case("wide_single_entry_column", _wide_single_entry_column, kinds=REGRESSORS),
     Case("wide_column_without_labels", _wide(lambda Y: _with_column(Y, 1, np.nan)), all_of(r"Task 1", "no labels")),
     Case(
         "wide_duplicate_column_names",
@@ -527,9 +751,52 @@ CASES = [
         all_of(r"\by\b", "duplicate column names"),
     ),
     Case(
+        "wide_unnamed_column",
+        _wide(lambda Y: pd.DataFrame(Y, columns=["a", None])),
+        all_of(r"\by\b", r"column", r"name"),
+    ),
+    Case(
+        "wide_column_named_nan",
+        _wide(lambda Y: pd.DataFrame(Y, columns=["a", np.nan])),
+        all_of(r"\by\b", r"column", r"name"),
+    ),
+    Case(
         "wide_column_mixing_types",
         _wide(lambda Y: _with_column(Y.astype(object), 0, _with(Y[:, 0], 2, "1"))),
         all_of(r"column 0", r"mix|different types"),
+        kinds=CLASSIFIERS,
+    ),
+    Case(
+        "wide_column_with_text",
+        _wide(lambda Y: _with_column(Y.astype(object), 0, _with(Y[:, 0], 2, "1"))),
+        all_of(r"column 0", r"text|not numbers|non-numbers", r"numeric|numbers"),
+        kinds=REGRESSORS,
+        forbid=r"one class|mix",  # a mix of types is a classifier's worry; a regressor's is text
+    ),
+    Case(
+        "wide_frame_column_with_text",
+        _wide(lambda Y: pd.DataFrame({"a": Y[:, 0], "b": _with(Y[:, 1], 2, "high")})),
+        all_of(r"column 'b'", r"text|not numbers|non-numbers", r"numeric|numbers"),
+        kinds=REGRESSORS,
+        forbid=r"one class|mix",
+    ),
+    Case(
+        "wide_text_y",
+        _wide(lambda Y: np.where(np.isnan(Y), None, np.where(Y > 0, "yes", "no"))),
+        all_of(r"column 0", r"text|not numbers|non-numbers"),
+        kinds=REGRESSORS,
+    ),
+    Case(
+        "wide_booleans",
+        _wide(lambda Y: pd.DataFrame(Y > 0, columns=["a", "b"])),
+        all_of(r"column 'a'", "boolean"),
+        kinds=REGRESSORS,
+    ),
+    Case(
+        "wide_inf",
+        _wide(lambda Y: _with_column(Y, 1, _with(Y[:, 1], 2, np.inf, float))),
+        all_of(r"column 1", "infinit", r"row 2\b"),
+        kinds=REGRESSORS,
     ),
     Case("wide_y_wrong_length", _wide(lambda Y: Y[:-1]), all_of(r"\by\b", r"\b39\b")),
     Case(
@@ -537,6 +804,17 @@ CASES = [
         _wide(lambda Y: Y, sample_weight=np.ones((N, 3))),
         all_of("sample_weight", r"\(40, 2\)"),
     ),
+    Case(
+        "wide_sample_weight_negative",
+        _wide(lambda Y: Y, sample_weight=_with(np.ones(N), 3, -1.0, float)),
+        "sample_weight",
+    ),
+    Case(
+        "wide_sample_weight_nan",
+        _wide(lambda Y: Y, sample_weight=_with(np.ones(N), 3, np.nan, float)),
+        all_of(SAMPLE_WEIGHT, "NaN"),
+    ),
+    Case("wide_score_other_columns", _wide_score_other_columns, all_of(r"\by\b", r"columns", r"'c'")),
     Case("wide_unknown_task_at_predict", _wide_unknown_task_at_predict, all_of(r"[Tt]ask id", r"\b7\b")),
     # X
     Case("X_nan", _X_with(np.nan), all_of(r"\bX\b", "NaN")),
@@ -557,12 +835,33 @@ CASES = [
     ),
     Case("hidden_size_0", _param(hidden_size=0), "hidden_size", families=("rnn",)),
     Case("learning_rate_init_0", _param(learning_rate_init=0), "learning_rate_init", families=NETWORKS),
-    Case("alpha_negative", _param(alpha=-1.0), "alpha", families=NETWORKS),
-    Case("C_negative", _param(C=-1.0), r"\bC\b", families=RELATIONSHIP),
-    Case("class_weight_negative", _param(class_weight={0: -1}), "class_weight", families=(*RELATIONSHIP, *NETWORKS)),
+    Case("alpha_negative", _param(alpha=-1.0), "alpha", families=(*NETWORKS, *RIDGES)),
+    Case("C_negative", _param(C=-1.0), r"\bC\b", families=(*RELATIONSHIP, *SUPPORT_VECTOR_REGRESSORS)),
+    Case("C_0", _param(C=0.0), r"\bC\b", families=(*RELATIONSHIP, *SUPPORT_VECTOR_REGRESSORS)),
+    Case("epsilon_negative", _param(epsilon=-0.1), "epsilon", families=(*SUPPORT_VECTOR_REGRESSORS, *NETWORKS)),
+    Case(
+        "normalize_targets_text",
+        _param(normalize_targets="yes"),
+        "normalize_targets",
+        families=NETWORKS,
+        kinds=REGRESSORS,
+    ),
+    Case(
+        "class_weight_negative",
+        _param(class_weight={0: -1}),
+        "class_weight",
+        families=(*RELATIONSHIP, *NETWORKS),
+        kinds=CLASSIFIERS,
+    ),
+    Case("class_weight_to_regressor", _param(class_weight="balanced"), "class_weight", kinds=REGRESSORS),
     Case("n_jobs_0", _param(n_jobs=0), "n_jobs", families=("svc", "independent")),
     Case("sample_weight_negative", _sample_weight(np.r_[-1.0, np.ones(N - 1)]), "sample_weight"),
     Case("sample_weight_wrong_length", _sample_weight(np.ones(N - 1)), "sample_weight"),
+    # scikit-learn's own messages say "Sample weights" (its _check_sample_weight): as clear
+    Case("sample_weight_2d", _sample_weight(np.ones((N, 2))), all_of(SAMPLE_WEIGHT, r"1D|1-D|one weight per row")),
+    Case("sample_weight_nan", _sample_weight(_with(np.ones(N), 3, np.nan, float)), all_of(SAMPLE_WEIGHT, "NaN")),
+    Case("sample_weight_inf", _sample_weight(_with(np.ones(N), 3, np.inf, float)), all_of(SAMPLE_WEIGHT, r"inf")),
+    Case("sample_weight_all_zero", _sample_weight(np.zeros(N)), all_of(SAMPLE_WEIGHT, r"non-zero|positive")),
     Case(
         "sample_weight_overflows_float32",
         _sample_weight(np.full(N, 1e39)),
@@ -570,7 +869,20 @@ CASES = [
         families=NETWORKS,
         forbid="learning_rate",
     ),
-    Case("regressor_wrapped", _param(estimator=LinearRegression()), "estimator.*classifier", families=BASELINES),
+    Case(
+        "regressor_wrapped",
+        _param(estimator=LinearRegression()),
+        "estimator.*classifier",
+        families=BASELINES,
+        kinds=CLASSIFIERS,
+    ),
+    Case(
+        "classifier_wrapped",
+        _param(estimator=LogisticRegression()),
+        "estimator.*regressor",
+        families=BASELINES,
+        kinds=REGRESSORS,
+    ),
     Case(
         "predict_proba_without_probability",
         _predict_proba_without_probability,
@@ -583,6 +895,13 @@ CASES = [
         _predict_proba_without_probability,
         r"predict_proba",
         families=("linear_svc",),
+        attribute_ok=True,
+    ),
+    Case(  # as sklearn's regressors: no predict_proba at all
+        "predict_proba_regressor",
+        _predict_proba_without_probability,
+        r"predict_proba",
+        kinds=REGRESSORS,
         attribute_ok=True,
     ),
     # networks
@@ -729,7 +1048,30 @@ def _csv_with_text_feature(tmp_path):
     return path
 
 
+def _continuous_csv(tmp_path, **kwargs):
+    """:func:`_csv` with a continuous numeric target (what --kind auto reads as a regression)."""
+    return _csv(tmp_path, label_text=lambda i: f"{0.37 * i - 1.1:.3f}", **kwargs)
+
+
+def _continuous_csv_with(row, cell):
+    """A continuous target with ``cell`` as the label of data row ``row`` (file line row + 2)."""
+
+    def make(tmp_path):
+        return _csv(tmp_path, label_text=lambda i: cell if i == row else f"{0.37 * i - 1.1:.3f}")
+
+    return make
+
+
+def _csv_with_single_row_task(tmp_path):
+    """A continuous target; task 'c' has a single row (the last line)."""
+    path = _continuous_csv(tmp_path)
+    path.write_text(path.read_text() + "c,0.250,0.100,-0.200\n")
+    return path
+
+
 FAST = ["--cv", "2", "--quiet", "--kernel", "linear", "--task-similarity", "0.5"]
+FAST_REGRESSION = ["--cv", "2", "--quiet", "--task-similarity", "0.5"]  # ridge: no kernel
+REGRESSION = ["--kind", "regression"]
 CLI_CASES = [
     ("missing_file", lambda p: p / "nope.csv", [], r"no such file.*nope\.csv"),
     ("missing_target_column", _csv, ["--target", "outcome"], r"--target 'outcome'"),
@@ -743,11 +1085,70 @@ CLI_CASES = [
     ),
     ("text_in_feature_column", _csv_with_text_feature, [], r"feature column 'f1'"),
     ("n_jobs_0", _csv, ["--n-jobs", "0"], r"--n-jobs"),
+    ("negative_C", _csv, ["-C", "-1"], r"-C\b"),
     (
         "roc_auc_with_3_classes",
         lambda p: _csv(p, labels=("low", "mid", "high")),
         ["--scoring", "roc_auc"],
         all_of(r"--scoring roc_auc", "two classes"),
+    ),
+]
+#: skmtl compare on a numeric target (--kind regression, or continuous numbers under --kind auto).
+REGRESSION_CLI_CASES = [
+    (
+        "regression_class_weight",
+        _continuous_csv,
+        [*REGRESSION, "--class-weight", "balanced"],
+        all_of(r"--class-weight", "classification"),
+    ),
+    (
+        "continuous_target_class_weight",  # --kind auto: says why, and how to read the target as labels
+        _continuous_csv,
+        ["--class-weight", "balanced"],
+        all_of(r"--class-weight", "continuous", "--kind classification"),
+    ),
+    ("regression_probability", _continuous_csv, [*REGRESSION, "--probability"], r"--probability"),
+    ("regression_pos_label", _continuous_csv, [*REGRESSION, "--pos-label", "1"], r"--pos-label"),
+    (
+        "regression_classifier_model",
+        _continuous_csv,
+        [*REGRESSION, "--model", "svc"],
+        all_of(r"--model svc", "classifier", "--model ridge"),
+    ),
+    (
+        "regression_classifier_scoring",
+        _continuous_csv,
+        [*REGRESSION, "--scoring", "roc_auc"],
+        all_of(r"--scoring roc_auc", r"\br2\b"),
+    ),
+    ("regression_kernel_to_ridge", _continuous_csv, [*REGRESSION, "--kernel", "rbf"], all_of(r"--kernel", "ridge")),
+    (
+        "regression_negative_epsilon",
+        _continuous_csv,
+        [*REGRESSION, "--model", "svr", "--epsilon", "-1"],
+        r"--epsilon",
+    ),
+    ("regression_negative_alpha", _continuous_csv, [*REGRESSION, "--alpha", "-1"], r"--alpha"),
+    ("regression_negative_C", _continuous_csv, [*REGRESSION, "--model", "svr", "-C", "-1"], r"-C\b|--C\b"),
+    (
+        "regression_text_target",  # class labels given to the regressors
+        lambda p: _csv(p, labels=("low", "mid", "high")),
+        REGRESSION,
+        all_of(r"'label'", r"'low'", r"line 2\b", "--kind classification"),
+    ),
+    (
+        "regression_number_then_text",
+        _continuous_csv_with(5, "n/a"),
+        REGRESSION,
+        all_of(r"'label'", r"'n/a'", r"line 7\b"),
+    ),
+    ("regression_inf_target", _continuous_csv_with(3, "inf"), REGRESSION, all_of(r"'label'", r"'inf'", r"line 5\b")),
+    ("regression_empty_target", _continuous_csv_with(3, ""), REGRESSION, all_of(r"'label'", r"line 5\b")),
+    (
+        "regression_constant_target",
+        lambda p: _csv(p, label_text=lambda i: "2.5"),
+        REGRESSION,
+        all_of(r"'label'", r"single value"),
     ),
 ]
 
@@ -762,9 +1163,30 @@ def no_cross_validation(monkeypatch):
     monkeypatch.setattr(skmtl.model_selection, "compare_with_single_task", started)
 
 
-@pytest.mark.parametrize("make_csv, options, pattern", [pytest.param(*c[1:], id=c[0]) for c in CLI_CASES])
-def test_cli_bad_input(tmp_path, capsys, no_cross_validation, make_csv, options, pattern):
-    argv = ["compare", str(make_csv(tmp_path)), "--task-column", "site", "--target", "label", *FAST, *options]
+@pytest.mark.parametrize(
+    "make_csv, fast, options, pattern",
+    [pytest.param(make, FAST, options, pattern, id=name) for name, make, options, pattern in CLI_CASES]
+    + [
+        pytest.param(make, FAST_REGRESSION, options, pattern, id=name)
+        for name, make, options, pattern in REGRESSION_CLI_CASES
+    ],
+)
+def test_cli_bad_input(tmp_path, capsys, no_cross_validation, make_csv, fast, options, pattern):
+    _assert_cli_error(capsys, [str(make_csv(tmp_path)), *fast, *options], pattern)
+
+
+def test_cli_regression_task_of_one_row(tmp_path, capsys):
+    """A task of one row (a Ridge fits it) cannot be in every test fold: the folds say so, before any fit."""
+    _assert_cli_error(
+        capsys,
+        [str(_csv_with_single_row_task(tmp_path)), *FAST_REGRESSION, *REGRESSION],
+        all_of(r"'c'", r"rows? \(1\)|\b1 row|single row", "folds"),
+    )
+
+
+def _assert_cli_error(capsys, args, pattern):
+    """``skmtl compare ARGS`` (a CSV of tasks in 'site', the target 'label') fails in one line matching ``pattern``."""
+    argv = ["compare", *args[:1], "--task-column", "site", "--target", "label", *args[1:]]
     try:
         status = main(argv)
     except SystemExit as stop:  # argparse: a bad option
