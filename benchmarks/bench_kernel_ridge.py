@@ -25,9 +25,9 @@ import numpy as np
 import scipy.linalg as la
 from threadpoolctl import threadpool_limits
 
+from skmtl import MultiTaskKernelRidge
 from skmtl._memory import available_memory, format_bytes
 from skmtl._similarity import similarity_from_rho
-from skmtl import MultiTaskKernelRidge
 from skmtl.svm._kernels import input_kernel
 
 N_FEATURES, GAMMA, ALPHA, RHO = 10, 0.1, 1.0, 0.5
