@@ -157,7 +157,7 @@ def test_rho_zero_with_per_task_bias_is_one_svr_per_task():
 
 def test_rho_one_with_shared_bias_is_one_pooled_svr():
     X, y, tasks = clustered_tasks()
-    mt = MultiTaskKernelSVR(task_similarity=1.0, gamma=0.5, tol=1e-9).fit(X, y, tasks=tasks)
+    mt = MultiTaskKernelSVR(task_similarity=1.0, bias="shared", gamma=0.5, tol=1e-9).fit(X, y, tasks=tasks)
     pooled = SVR(gamma=0.5, tol=1e-9).fit(X, y)
     np.testing.assert_allclose(mt.predict(X, tasks=tasks), pooled.predict(X), atol=1e-6)
     assert len(mt.support_) == len(pooled.support_)
@@ -275,7 +275,8 @@ def test_text_targets_and_early_stops_are_reported():
 def test_no_support_vectors_when_every_target_is_inside_the_tube():
     X, y, tasks = clustered_tasks(n_per_task=10)
     wide_tube = dict(epsilon=10.0, gamma=0.5)
-    reg = MultiTaskKernelSVR(**wide_tube).fit(X, y, tasks=tasks)
+    # One shared intercept, as the single SVR it is compared with (per task: each task's middle).
+    reg = MultiTaskKernelSVR(bias="shared", **wide_tube).fit(X, y, tasks=tasks)
     single = SVR(**wide_tube).fit(X, y)
     assert reg.support_.shape == (0,) and reg.support_vectors_.shape == (0, 2) and reg.n_support_[0] == 0
     # The intercept is the middle of the feasible range, as libsvm's: (max y + min y) / 2.

@@ -72,10 +72,13 @@ class MultiTaskKernelSVR(MultiTaskKernelMixin, RegressorTargetsMixin, TaskDataMi
           ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
           learning (MTRL), starting from independent tasks; see
           ``similarity_ridge``, ``similarity_max_iter``, ``similarity_tol``.
-    bias : {'shared', 'per_task'}, default='shared'
-        One intercept for all tasks (one equality constraint in the dual, as
-        libsvm) or one intercept per task (one equality constraint per task).
-        Tasks whose targets sit at different levels want 'per_task'.
+    bias : {'shared', 'per_task'}, default='per_task'
+        One intercept per task (one equality constraint per task in the dual),
+        or one intercept for all tasks (one equality constraint, as libsvm).
+        The default is per task, as the linear regressors': tasks' targets
+        usually sit at different levels, which one shared intercept cannot
+        follow (the classifier, whose labels have no level, shares one). With
+        one task the two are the same.
     task_column : int, str or None, default=None
         Column of ``X`` holding the task id of each row (an index, or a name
         when ``X`` is a DataFrame); it is removed from the features. With
@@ -186,7 +189,7 @@ class MultiTaskKernelSVR(MultiTaskKernelMixin, RegressorTargetsMixin, TaskDataMi
         gamma="scale",
         coef0=0.0,
         task_similarity=0.5,
-        bias="shared",
+        bias="per_task",
         task_column=None,
         tol=1e-3,
         max_iter=-1,
