@@ -599,6 +599,15 @@ def _numbers(values, target, lines=None):
     return numbers[codes]
 
 
+def _all_numbers(values) -> bool:
+    """Whether every one of a target's texts reads as a number."""
+    try:
+        np.array(_distinct(values)[0], dtype=float)
+    except ValueError:
+        return False
+    return True
+
+
 def _continuous(values):
     """'N distinct numbers: a, b, c, ...' when a target's texts are continuous numbers
     (scikit-learn's type_of_target of its finite ones: a stray 'nan' is then refused as a
@@ -614,12 +623,22 @@ def _continuous(values):
     return f"{len(distinct)} distinct numbers: " + ", ".join(distinct[:3]) + (", ..." if len(distinct) > 3 else "")
 
 
+def _regressor_named(args) -> bool:
+    """Whether --kind auto comes with a regressor named (--model ridge): whole numbers
+    (exam scores) are then read as the quantities they are, not as class labels."""
+    return args.kind == "auto" and args.model is not None and _only_kind(args.model) == "regression"
+
+
 def _resolve_kind(columns, targets, kind):
     """(the kind of the targets, what --kind auto found in them, or None: see :func:`_auto_line`).
 
     --kind auto reads continuous targets as a regression; several targets
-    must all be of one kind.
+    must all be of one kind. 'numbers' (auto with a regressor named) reads
+    targets that are all numbers, whole or not, as a regression.
     """
+    if kind == "numbers":
+        numeric = all(_all_numbers(columns[target][columns[target] != ""]) for target in targets)
+        return ("regression" if numeric else "classification"), None
     if kind != "auto":
         return kind, None
     found = {target: _continuous(columns[target][columns[target] != ""]) for target in targets}
@@ -1189,7 +1208,8 @@ def _data(args):
         raise ValueError("a CSV needs --task-column COL and --target COL (or several --target COL)")
     with _reading(args) as report:
         X, y, tasks, features, kind, found = read_csv_kind(
-            args.csv, args.task_column, targets if wide else targets[0], sep=args.sep, kind=args.kind
+            args.csv, args.task_column, targets if wide else targets[0], sep=args.sep,
+            kind="numbers" if _regressor_named(args) else args.kind,
         )
         n_tasks = len(targets) if wide else len(np.unique(tasks))
         report(f"{len(y):,} rows x {len(features)} features, {n_tasks} {'targets' if wide else 'tasks'}")
@@ -1223,10 +1243,12 @@ def _on_dask_cluster(address):
 
 
 def _compare(args) -> int:
+    from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from .model_selection import compare_with_single_task
+    from .model_selection._compare import _final_step
 
     _check_options(args)
     if args.json:
@@ -1235,6 +1257,7 @@ def _compare(args) -> int:
         _check_output(args.plot, "--plot")
         _check_plot(args.plot)
     # The cluster is reached before the data is read: a wrong address costs seconds, not a read.
+    named = _regressor_named(args)  # before the defaults settle --kind
     with _on_dask_cluster(args.scheduler) if args.scheduler else contextlib.nullcontext():
         X, y, tasks, source, by_target, kind, found = _data(args)
         _check_options(args, kind, found)  # now that the kind, and so the default model, is known
@@ -1249,8 +1272,18 @@ def _compare(args) -> int:
             )
             _check_calibration(per_task, args.cv)
         model = make_pipeline(StandardScaler(), MODELS[args.model](args))
+        if kind == "regression" and tasks is not None:
+            # Targets standardised too, for every model alike: kernel ridge has no
+            # intercept and SVR's C and epsilon are in the targets' units, so
+            # scores of 1 to 70 would otherwise be shrunk towards 0 or lie
+            # inside the tube. Ridge's and the networks' answers do not change.
+            # (Not for a wide y: TransformedTargetRegressor refuses its missing targets.)
+            model = TransformedTargetRegressor(model, transformer=StandardScaler())
         if found:  # how --kind auto read the target: the first line, before anything else
             print(_auto_line(found, len(args.target)), flush=True)
+        elif kind == "regression" and named:
+            print(f"--model {args.model} is a regressor: the target{'s are' if len(args.target) > 1 else ' is'} "
+                  "read as numbers (a regression).", flush=True)
         print(source, flush=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -1269,7 +1302,7 @@ def _compare(args) -> int:
                 )
             except MemoryError as exc:
                 raise MemoryError(_memory_message(exc, args)) from exc
-    result = _plain_baselines(result, model[-1])
+    result = _plain_baselines(result, _final_step(model)[1])
     if tasks is None:  # the tasks are the targets (also where y had no column names)
         result = dataclasses.replace(result, tasks=np.array(args.target, dtype=object))
     print(result)

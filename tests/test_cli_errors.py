@@ -239,7 +239,7 @@ def test_a_continuous_target_is_compared_by_regressors_and_a_classifier_is_refus
         "the target 'label' is continuous (4 distinct numbers: 0.25, 1.5, 2.75, ...): comparing regressors; "
         "pass --kind classification to treat it as class labels."
     )
-    assert type(runs[0]["estimator"][-1]).__name__ == "MultiTaskRidge" and runs[0]["scoring"] == "r2"
+    assert type(runs[0]["estimator"].regressor[-1]).__name__ == "MultiTaskRidge" and runs[0]["scoring"] == "r2"
 
 
 # 8. separators ---------------------------------------------------------------------

@@ -65,9 +65,11 @@ def test_a_continuous_target_is_compared_by_regressors_and_the_first_line_says_s
     )
     assert lines[1].endswith("exams.csv: 45 rows, 3 tasks, 2 features")
     assert lines[2] == "Per-task r2, mean ± std over 3 folds (* best of the row, ties all starred)"
-    assert lines[3] == "  multi-task: StandardScaler() -> MultiTaskRidge(task_similarity='learn')"
-    assert lines[4] == "  independent: StandardScaler() -> MultiTaskRidge() per task, fitted as a single task"
-    assert lines[5] == "  pooled: StandardScaler() -> MultiTaskRidge() on all tasks, fitted as a single task"
+    # Targets standardised for every regressor (kernel ridge has no intercept, SVR's epsilon is in their units).
+    targets = ", targets by StandardScaler()"
+    assert lines[3] == f"  multi-task: StandardScaler() -> MultiTaskRidge(task_similarity='learn'){targets}"
+    assert lines[4] == f"  independent: StandardScaler() -> MultiTaskRidge(){targets} per task, fitted as a single task"
+    assert lines[5] == f"  pooled: StandardScaler() -> MultiTaskRidge(){targets} on all tasks, fitted as a single task"
     assert "9/9" in done.stderr and "Traceback" not in done.stderr  # the progress bar, as for labels
     report = json.loads((tmp_path / "out.json").read_text())
     assert report["kind"] == "regression" and report["scoring"] == "r2"
@@ -83,11 +85,19 @@ def test_kind_regression_reads_whole_numbers_as_numbers(tmp_path, capsys, runs):
     _run(capsys, path, "--kind", "regression", "--model", "mlp")
     (call,) = runs
     assert call["y"].dtype == np.float64 and call["scoring"] == "r2"
-    model = call["estimator"][-1]
+    model = call["estimator"].regressor[-1]
     assert type(model).__name__ == "SharedMLPRegressor" and model.normalize_targets
     # Without --kind, whole numbers are class labels, as before regression came; these, one row
     # of a class here and there, are refused with the hint.
     assert _error(*_run(capsys, path, "--model", "mlp")[::2]).endswith("pass --kind regression") and len(runs) == 1
+
+
+def test_a_regressor_named_reads_whole_numbers_as_numbers(tmp_path, capsys, runs):
+    path = _write(tmp_path, target=lambda score: str(int(round(score))))
+    out = _run(capsys, path, "--model", "ridge")[1]
+    assert out.splitlines()[0] == "--model ridge is a regressor: the target is read as numbers (a regression)."
+    (call,) = runs
+    assert call["y"].dtype == np.float64 and type(call["estimator"].regressor[-1]).__name__ == "MultiTaskRidge"
 
 
 def _regressor(name):
@@ -111,7 +121,7 @@ def _regressor(name):
 def test_model_chooses_among_the_regressors_with_their_options(tmp_path, capsys, runs, options, name, params):
     Model = _regressor(name)
     _run(capsys, _write(tmp_path), *options)
-    model = runs[0]["estimator"][-1]
+    model = runs[0]["estimator"].regressor[-1]
     assert type(model) is Model
     assert {key: model.get_params()[key] for key in params} == params
 

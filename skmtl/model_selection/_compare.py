@@ -7,6 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone, is_regressor
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils._param_validation import validate_parameter_constraints
@@ -242,23 +243,41 @@ def compare_with_single_task(
     )
 
 
+def _inner(estimator):
+    """What a TransformedTargetRegressor wraps (its fitted copy once fitted), else the estimator.
+
+    Its ``fit`` and ``predict`` pass ``tasks=`` (or ``step__tasks=``) on to
+    the wrapped model unchanged, so the model that gets the tasks is found inside.
+    """
+    if isinstance(estimator, TransformedTargetRegressor):
+        return getattr(estimator, "regressor_", estimator.regressor)
+    return estimator
+
+
 def _final_step(estimator):
     """(name of the last pipeline step or None, the model that gets the tasks)."""
-    if hasattr(estimator, "steps"):
-        return estimator.steps[-1][0], estimator.steps[-1][1]
-    return None, estimator
+    inner = _inner(estimator)
+    if hasattr(inner, "steps"):
+        return inner.steps[-1][0], inner.steps[-1][1]
+    return None, inner
 
 
 def _describe(estimator, final=None, suffix=""):
     """One line: 'StandardScaler() -> SVC() per task'."""
-    steps = [model for _, model in estimator.steps] if hasattr(estimator, "steps") else [estimator]
+    inner = _inner(estimator)
+    steps = [model for _, model in inner.steps] if hasattr(inner, "steps") else [inner]
     if final is not None:
         steps[-1] = final
     text = " -> ".join(" ".join(repr(model).split()) for model in steps)
+    if inner is not estimator:
+        text = f"{text}, targets by {' '.join(repr(estimator.transformer).split())}"
     return f"{text} {suffix}".rstrip()
 
 
 def _replace_final(estimator, step, model):
+    """``estimator`` with ``model`` in place of the model that gets the tasks."""
+    if isinstance(estimator, TransformedTargetRegressor):
+        return clone(estimator).set_params(regressor=_replace_final(estimator.regressor, step, model))
     if step is None:
         return model
     return clone(estimator).set_params(**{step: model})
