@@ -343,3 +343,19 @@ def test_early_stopping_keeps_the_best_mean_task_r2():
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_target_scaling_is_fixed_by_the_first_call_and_says_so():
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(60, 3), np.repeat([0, 1], 30)
+    y = X @ [1.0, 2.0, 3.0] + 100 * tasks
+    model = SharedMLPRegressor(hidden_layer_sizes=(4,), normalize_targets=True, random_state=0)
+    # One row of each task cannot set a scale: the model says so instead of training on raw targets silently.
+    with pytest.warns(UserWarning, match=r"task\(s\) 0, 1 have fewer than two rows"):
+        model.partial_fit(X[[0, 30]], y[[0, 30]], tasks=tasks[[0, 30]])
+    np.testing.assert_array_equal(model.target_scale_, [1.0, 1.0])
+    model.partial_fit(X, y, tasks=tasks)  # later calls keep the first call's scaling
+    np.testing.assert_array_equal(model.target_scale_, [1.0, 1.0])
+    model.set_params(normalize_targets=False)
+    with pytest.raises(ValueError, match="first fitted with normalize_targets=True"):
+        model.partial_fit(X, y, tasks=tasks)

@@ -333,7 +333,9 @@ class SharedMLPRegressor(DenseTrunkMixin, BaseSharedNetworkRegressor):
         """The single-task model this one generalises: an MLPRegressor with the same settings.
 
         With ``normalize_targets`` it learns standardised targets, as this
-        model does (``TransformedTargetRegressor`` with a ``StandardScaler``).
+        model does (``TransformedTargetRegressor`` with a ``StandardScaler``);
+        with sample weights the two differ slightly, as the scaler takes an
+        unweighted mean and standard deviation where this model weighs them.
         :func:`skmtl.model_selection.compare_with_single_task` fits it per task
         (independent) and on all rows (pooled).
         """

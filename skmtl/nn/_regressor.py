@@ -11,11 +11,13 @@ does with one task. Targets may be standardised per task
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 
 from .._regression import RegressorTargetsMixin, mean_task_r2, task_target_scaling
-from .._tasks import WideTargets
+from .._tasks import WideTargets, show_ids
 from ._base import BaseSharedNetwork
 
 
@@ -91,16 +93,33 @@ class BaseSharedNetworkRegressor(RegressorTargetsMixin, BaseSharedNetwork, Regre
         values = self._target_values(y, codes)
         self.n_outputs_ = y.n_tasks if isinstance(y, WideTargets) else 1
         self.out_activation_ = "identity"
+        self._targets_normalized = bool(self.normalize_targets)
         if self.normalize_targets:
             self.target_mean_, self.target_scale_ = task_target_scaling(
                 values, codes, self.n_tasks_, sample_weight
             )
+            positive = slice(None) if sample_weight is None else np.asarray(sample_weight) > 0
+            few = np.flatnonzero(np.bincount(codes[positive], minlength=self.n_tasks_) < 2)
+            if len(few):
+                warnings.warn(
+                    f"normalize_targets: task(s) {show_ids(self.tasks_[few[:10]])} have fewer than two rows "
+                    "of positive weight in this first call, so their targets are left unscaled (the "
+                    "scaling is fixed by the first call); give the first partial_fit at least two rows "
+                    "of every task.",
+                    UserWarning,
+                )
         else:  # x * 1.0 + 0.0 is x: predictions stay MLPRegressor's to the last bit
             self.target_mean_, self.target_scale_ = np.zeros(self.n_tasks_), np.ones(self.n_tasks_)
         return self._standardized(values, codes)
 
     def _encode_more_targets(self, y, codes):
         """The targets of a later call, scaled as the first fit's were."""
+        if bool(self.normalize_targets) != self._targets_normalized:
+            raise ValueError(
+                f"normalize_targets={self.normalize_targets!r}, but this model was first fitted with "
+                f"normalize_targets={self._targets_normalized!r}, which fixed its target scaling; train "
+                "it further with the same setting, or fit a new model (warm_start=False)."
+            )
         return self._standardized(self._target_values(y, codes), codes)
 
     def _standardized(self, values, codes):
