@@ -25,7 +25,7 @@ the process since its exec, ``/proc/PID/status``) once a second, so that a
 fit cut off by the timeout still has its epochs, their times and its peak
 so far. The child times the Nyström map (``nystroem_features``: the kernel
 to the landmarks and the projection, float32) and the solve
-(``fit_one_vs_rest``, the dual coordinate descent) by wrapping the two
+(``fit_linear_subproblems``, the dual coordinate descent) by wrapping the two
 functions where ``MultiTaskKernelSVC`` calls them. It also generates 20,000
 further rows of the same tasks and reports the held-out AUC of a finished
 fit. The target of issue 13: < 60 s and < 4 GB at 1,000,000 rows.
@@ -158,7 +158,7 @@ def scale_child(n, n_threads, tol=None):
         return wrapper
 
     classes.nystroem_features = timed("nystroem_features", classes.nystroem_features)
-    classes.fit_one_vs_rest = timed("solve", classes.fit_one_vs_rest)
+    classes.fit_linear_subproblems = timed("solve", classes.fit_linear_subproblems)
     clf = model(True, verbose=1, **({} if tol is None else dict(tol=tol)))
     before = vmhwm_mib()
     with threadpool_limits(limits=n_threads), warnings.catch_warnings(record=True) as caught:

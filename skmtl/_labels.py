@@ -18,11 +18,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from ._tasks import (
     _as_object_array,
     _scan,
-    align_wide_columns,
-    entry_weights,
     is_wide,
     plain_id,
-    read_wide_targets,
     show_ids,
 )
 
@@ -298,17 +295,7 @@ class ClassifierLabelsMixin:
         A DataFrame y is matched to the tasks by column name; a task without a
         labelled entry of positive weight here is left out of the mean.
         """
-        y = align_wide_columns(y, self.tasks_)
-        wide = read_wide_targets(y, len(y), allow_empty=True)
-        rows, codes = wide.entries()
-        weight = entry_weights(sample_weight, len(y), wide, rows, codes)
-        predicted = self.predict(X, tasks="all")
-        predicted = np.asarray(predicted.to_numpy() if hasattr(predicted, "to_numpy") else predicted, dtype=object)
-        if predicted.shape[1] != wide.n_tasks:
-            raise ValueError(
-                f"y has {wide.n_tasks} columns but the model answers {predicted.shape[1]} tasks; "
-                "give one column per task of the fit, in its order."
-            )
+        wide, rows, codes, weight, predicted = self._wide_score_inputs(X, y, sample_weight, dtype=object)
         scores = []
         for t, labels in enumerate(wide.labels):
             mine = codes == t

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import r2_score
 
-from ._tasks import _as_object_array, _kind, _scan, align_wide_columns, entry_weights, is_wide, read_wide_targets, show_ids
+from ._tasks import _as_object_array, _kind, _scan, is_wide, show_ids
 
 
 def check_values(y, name: str = "y") -> None:
@@ -127,6 +127,11 @@ class RegressorTargetsMixin:
     the float64 targets the solvers read, one per row or per labelled entry.
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a wide y: one column per task
+        return tags
+
     def _check_targets(self, y):
         check_values(y)
 
@@ -146,6 +151,30 @@ class RegressorTargetsMixin:
             out[codes == t] = as_targets(labels, name, rows=np.flatnonzero(wide.labelled[:, t]))
         return out
 
+    def _entry_targets(self, n_samples, y, codes, sample_weight):
+        """Row, task code, float64 target and weight of each training entry.
+
+        ``rows`` is None in the long form (one entry per row); a wide y gives
+        its labelled entries in ``y.entries()`` order (see
+        :meth:`~skmtl._tasks.TaskDataMixin._labelled_entries`). Returns
+        ``(rows, codes, targets, weight)``.
+        """
+        rows, codes, weight = self._labelled_entries(n_samples, y, codes, sample_weight)
+        if rows is None:
+            return None, codes, self._encode_targets(y, codes, weight), weight
+        return rows, codes, self._encode_wide_targets(y, codes), weight
+
+    def _training_entries(self, X, y, codes, sample_weight):
+        """Features, float64 target, task code and weight of each training entry, in long form.
+
+        The regressors' twin of the classifiers'
+        :meth:`~skmtl._one_vs_rest.OneVsRestMixin._training_entries`: a wide y
+        gives its labelled entries in ``y.entries()`` order (so that a
+        ``support_`` indexes them).
+        """
+        rows, codes, targets, weight = self._entry_targets(X.shape[0], y, codes, sample_weight)
+        return (X if rows is None else X[rows]), targets, codes, weight
+
     def _gather_values(self, n_rows, requests, values):
         """One prediction per row from each task's predictions for its rows (``requests``: (task, rows))."""
         out = np.empty(n_rows)
@@ -163,17 +192,7 @@ class RegressorTargetsMixin:
 
     def _wide_score(self, X, y, sample_weight):
         """Mean over tasks of the R² on each task's labelled entries (a DataFrame y matched by column name)."""
-        y = align_wide_columns(y, self.tasks_)
-        wide = read_wide_targets(y, len(y), allow_empty=True, check_column=self._check_wide_column)
-        rows, codes = wide.entries()
-        weight = entry_weights(sample_weight, len(y), wide, rows, codes)
-        predicted = self.predict(X, tasks="all")
-        predicted = np.asarray(predicted.to_numpy() if hasattr(predicted, "to_numpy") else predicted, dtype=float)
-        if predicted.shape[1] != wide.n_tasks:
-            raise ValueError(
-                f"y has {wide.n_tasks} columns but the model answers {predicted.shape[1]} tasks; "
-                "give one column per task of the fit, in its order."
-            )
+        wide, rows, codes, weight, predicted = self._wide_score_inputs(X, y, sample_weight, dtype=float)
         truth = self._encode_wide_targets(wide, codes)
         return mean_task_r2(truth, predicted[rows, codes], codes, wide.n_tasks, weight)
 

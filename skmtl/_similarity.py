@@ -4,18 +4,56 @@ Omega is given (a matrix, a DataFrame or a dict of dicts keyed by task ids),
 set by one number ``rho`` in [0, 1], or learned. Learning alternates a dual
 solve with the closed-form update of task relationship learning (MTRL, Zhang &
 Yeung 2010): with task weight vectors ``W`` in the kernel's feature space,
-``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))``.
+``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))``, here scaled to trace ``n_tasks``
+and mixed with the identity (:func:`similarity_from_weights`).
+
+Every estimator with a ``task_similarity`` takes it, and its 'learn'
+settings, with the same checks (:data:`TASK_SIMILARITY_CONSTRAINTS`) and
+describes 'learn' in the same words (:func:`fill_similarity_doc`).
 """
 
 from __future__ import annotations
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._tasks import show_ids
+
+#: ``_parameter_constraints`` of ``task_similarity``, its 'learn' settings and
+#: ``task_column``, the same in every estimator that has them.
+TASK_SIMILARITY_CONSTRAINTS: dict = {
+    "task_similarity": [
+        Interval(Real, 0, 1, closed="both"),
+        StrOptions({"learn"}),
+        "array-like",
+        dict,
+    ],
+    "task_column": [None, Integral, str],
+    "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
+    "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
+    "similarity_tol": [Interval(Real, 0, None, closed="left")],
+}
+
+#: The 'learn' item of every ``task_similarity`` parameter's description: what
+#: :func:`similarity_from_weights` computes. An estimator's docstring holds the
+#: marker ``{learn_similarity}`` where it goes (:func:`fill_similarity_doc`).
+LEARN_SIMILARITY_DOC = """- 'learn': alternate a fit with the closed-form update of task
+          relationship learning (MTRL), starting from independent tasks:
+          ``Omega = (1 - r) T S / trace(S) + r I`` with ``S = (W'W)^(1/2)``
+          (``W``: the tasks' weight vectors), ``T`` the number of tasks and
+          ``r = similarity_ridge``, so that Omega's trace is ``T`` (its
+          diagonal about 1, as with ``rho``); see ``similarity_ridge``,
+          ``similarity_max_iter``, ``similarity_tol``."""
+
+
+def fill_similarity_doc(estimator):
+    """Class decorator: put :data:`LEARN_SIMILARITY_DOC` at the docstring's ``{learn_similarity}``."""
+    estimator.__doc__ = estimator.__doc__.replace("{learn_similarity}", LEARN_SIMILARITY_DOC)
+    return estimator
 
 
 def similarity_from_rho(rho: float, n_tasks: int) -> np.ndarray:
@@ -117,9 +155,11 @@ def psd_sqrt(S: np.ndarray) -> np.ndarray:
 def similarity_from_weights(weight_gram: np.ndarray, ridge: float) -> np.ndarray:
     """The MTRL update: Omega from the Gram ``W'W`` of the task weight vectors.
 
-    ``(W'W)^(1/2)`` normalised to unit trace, mixed with ``ridge`` of the
-    identity so Omega stays well conditioned, and scaled to trace T so that
-    its diagonal is about 1 and ``C`` means what it means for ``rho``.
+    ``(1 - ridge) T S / trace(S) + ridge I`` with ``S = (W'W)^(1/2)`` and T
+    the number of tasks: ``S`` normalised to unit trace, mixed with ``ridge``
+    of the identity (at trace 1) so Omega stays well conditioned, and scaled
+    to trace T so that its diagonal is about 1 and ``C`` means what it means
+    for ``rho``.
 
     Examples
     --------

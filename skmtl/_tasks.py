@@ -458,15 +458,29 @@ def _column_labels(column, name: str, check_column=None) -> tuple[np.ndarray, np
 def entry_weights(sample_weight, n_samples: int, wide: WideTargets | None, rows, codes) -> np.ndarray:
     """The weight of every labelled entry (float64, non-negative).
 
-    ``sample_weight`` is None (all 1), one weight per row of X, or, in the
-    wide form, one per label: ``(n_samples, n_tasks)``, read where the
-    label is present (its values where labels are missing are ignored).
+    ``sample_weight`` is None (all 1), one number (every row's weight, as
+    scikit-learn's ``_check_sample_weight`` reads it), one weight per row of
+    X, or, in the wide form, one per label: ``(n_samples, n_tasks)``, read
+    where the label is present (its values where labels are missing are
+    ignored).
+
+    Examples
+    --------
+    >>> entry_weights(2, 3, None, None, np.array([0, 0, 1]))
+    array([2., 2., 2.])
     """
     n_entries = len(codes)
     if sample_weight is None:
         return np.ones(n_entries)
     weight = np.asarray(sample_weight)
-    if weight.ndim == 2 and wide is not None:
+    if weight.ndim == 0:
+        try:
+            weight = np.full(n_entries, weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"sample_weight must be a number or an array of numbers; got {sample_weight!r}."
+            ) from None
+    elif weight.ndim == 2 and wide is not None:
         if weight.shape != wide.labelled.shape:
             raise ValueError(
                 f"sample_weight has shape {weight.shape}; with a wide y of shape "
@@ -760,6 +774,39 @@ class TaskDataMixin:
         """Per-task outputs for every row, as ``predict`` returns them (:func:`wide_output`)."""
         index = X.index if self._wide_form == "frame" and hasattr(X, "iloc") else None  # a DataFrame's
         return wide_output(columns, self.tasks_, self._wide_form == "frame", index)
+
+    def _labelled_entries(self, n_samples: int, y, codes, sample_weight):
+        """Row, task code and weight (:func:`entry_weights`) of each training entry.
+
+        In the long form every row is one entry (``rows`` None); a wide y
+        (:class:`WideTargets`) gives its labelled entries in
+        ``y.entries()`` order. Returns ``(rows, codes, weight)``.
+        """
+        if isinstance(y, WideTargets):
+            rows, codes = y.entries()
+            return rows, codes, entry_weights(sample_weight, n_samples, y, rows, codes)
+        return None, codes, entry_weights(sample_weight, n_samples, None, None, codes)
+
+    def _wide_score_inputs(self, X, y, sample_weight, dtype):
+        """What a score on a wide y reads: ``(wide, rows, codes, weight, predicted)``.
+
+        ``y`` (a DataFrame matched to ``tasks_`` by column name) is read as
+        :class:`WideTargets` with its labelled entries ``(rows, codes)`` and
+        their weights; ``predicted`` is ``predict(X, tasks='all')`` as an
+        (n_samples, n_tasks) array of ``dtype``, one column per task of y.
+        """
+        y = align_wide_columns(y, self.tasks_)
+        wide = read_wide_targets(y, len(y), allow_empty=True, check_column=self._check_wide_column)
+        rows, codes = wide.entries()
+        weight = entry_weights(sample_weight, len(y), wide, rows, codes)
+        predicted = self.predict(X, tasks=ALL_TASKS)
+        predicted = np.asarray(predicted.to_numpy() if hasattr(predicted, "to_numpy") else predicted, dtype=dtype)
+        if predicted.shape[1] != wide.n_tasks:
+            raise ValueError(
+                f"y has {wide.n_tasks} columns but the model answers {predicted.shape[1]} tasks; "
+                "give one column per task of the fit, in its order."
+            )
+        return wide, rows, codes, weight, predicted
 
     def _validate_more_data(self, X, y, tasks, **check_params):
         """Validate X and y to train a fitted model further (warm start, ``partial_fit``).

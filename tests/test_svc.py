@@ -11,6 +11,7 @@ from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
 
 import skmtl._memory as memory_module
+import skmtl.svm._base as svm_base_module  # the input kernel is computed there
 import skmtl.svm._classes as classes_module
 import skmtl.svm._cvxpy as cvxpy_module
 from skmtl import MultiTaskKernelSVC
@@ -209,7 +210,7 @@ def _refuse_to_compute(*args, **kwargs):
 def test_gram_matrix_too_large_for_memory_is_refused(monkeypatch):
     X, y, tasks = clustered_tasks(n_per_task=20)
     _limit_memory(monkeypatch, 10_000)
-    monkeypatch.setattr(classes_module, "input_kernel", _refuse_to_compute)
+    monkeypatch.setattr(svm_base_module, "input_kernel", _refuse_to_compute)
     with pytest.raises(
         MemoryError,
         match=r"training Gram matrix \(80 x 80 float64 = 50.0 KiB\) would need 50.0 KiB, but "
@@ -227,7 +228,7 @@ def test_probability_folds_too_large_for_memory_are_refused_up_front(monkeypatch
     X, y, tasks = clustered_tasks(n_per_task=20)
     _limit_memory(monkeypatch, _ROOM_FOR_THE_GRAM_ONLY)
     MultiTaskKernelSVC().fit(X, y, tasks=tasks)  # the Gram matrix alone fits
-    monkeypatch.setattr(classes_module, "input_kernel", _refuse_to_compute)
+    monkeypatch.setattr(svm_base_module, "input_kernel", _refuse_to_compute)
     with pytest.raises(
         MemoryError,
         match=r"\(80 x 80 float64 = 50.0 KiB\) and the probability calibration's per-fold "
@@ -240,7 +241,7 @@ def test_probability_folds_too_large_for_memory_are_refused_up_front(monkeypatch
 def test_cvxpy_reference_too_large_for_memory_is_refused_up_front(monkeypatch):
     X, y, tasks = clustered_tasks(n_per_task=20)
     _limit_memory(monkeypatch, _ROOM_FOR_THE_GRAM_ONLY)
-    monkeypatch.setattr(classes_module, "input_kernel", _refuse_to_compute)
+    monkeypatch.setattr(svm_base_module, "input_kernel", _refuse_to_compute)
     monkeypatch.setattr(classes_module, "solve_cvxpy", _refuse_to_compute)
     with pytest.raises(
         MemoryError,

@@ -84,6 +84,22 @@ def test_landmarks_follow_random_state_and_the_model_round_trips():
     np.testing.assert_array_equal(restored.predict(X, tasks=tasks), fits[0].predict(X, tasks=tasks))
 
 
+def test_integer_weights_are_repeated_rows_landmarks_included():
+    """Landmarks are drawn from distinct rows of positive weight, in an order set by
+    their values: weight 0 (a removed row) and repeats draw the same landmarks."""
+    X, y, tasks = _problem(120)
+    weight = np.random.RandomState(1).randint(0, 3, len(y)).astype(float)
+    repeated = np.repeat(np.arange(len(y)), weight.astype(int))
+    params = dict(gamma=0.2, n_components=30, random_state=0, tol=1e-9)  # a fixed gamma: 'scale' reads X's variance
+    weighted = MultiTaskKernelSVC(**params).fit(X, y, tasks=tasks, sample_weight=weight)
+    copies = MultiTaskKernelSVC(**params).fit(X[repeated], y[repeated], tasks=tasks[repeated])
+    np.testing.assert_array_equal(weighted.components_, copies.components_)
+    assert np.all(weight[weighted.component_indices_] > 0)
+    np.testing.assert_allclose(
+        weighted.decision_function(X, tasks=tasks), copies.decision_function(X, tasks=tasks), atol=1e-6
+    )
+
+
 def test_refitting_by_the_other_route_drops_the_old_attributes():
     X, y, tasks = _problem(200)
     model = MultiTaskKernelSVC().fit(X, y, tasks=tasks)

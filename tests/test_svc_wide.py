@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import skmtl._memory as memory_module
-import skmtl.svm._classes as classes_module
+import skmtl.svm._base as svm_base_module  # the input kernel is computed there
 from skmtl import MultiTaskKernelSVC
 from skmtl._memory import MemoryLimit
 
@@ -188,8 +188,8 @@ def test_wide_predict_computes_the_kernel_once_for_all_tasks(monkeypatch):
     X, Y = wide_data(seed=9)
     clf = MultiTaskKernelSVC().fit(X, Y)
     calls = []
-    kernel = classes_module.input_kernel
-    monkeypatch.setattr(classes_module, "input_kernel", lambda *a, **k: calls.append(1) or kernel(*a, **k))
+    kernel = svm_base_module.input_kernel
+    monkeypatch.setattr(svm_base_module, "input_kernel", lambda *a, **k: calls.append(1) or kernel(*a, **k))
     clf.predict(X)
     assert len(calls) == 1
 

@@ -300,7 +300,7 @@ def test_sparse_input_gives_the_dense_model():
 
 def test_gram_matrix_too_large_for_memory_is_refused(monkeypatch):
     import skmtl._memory as memory_module
-    import skmtl.svm._svr as svr_module
+    import skmtl.svm._base as svm_base_module  # the input kernel is computed there
     from skmtl._memory import MemoryLimit
 
     X, y, tasks = clustered_tasks(n_per_task=20)
@@ -309,7 +309,7 @@ def test_gram_matrix_too_large_for_memory_is_refused(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the memory check should have refused before this")
 
-    monkeypatch.setattr(svr_module, "input_kernel", refuse)
+    monkeypatch.setattr(svm_base_module, "input_kernel", refuse)
     with pytest.raises(MemoryError, match=r"training Gram matrix \(80 x 80 float64 = 50.0 KiB\).*"
                                           r"Fit on fewer rows.*MultiTaskKernelRidge with n_components"):
         MultiTaskKernelSVR().fit(X, y, tasks=tasks)

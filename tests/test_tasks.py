@@ -316,6 +316,11 @@ def test_entry_weights_per_row_or_per_label():
     np.testing.assert_array_equal(entry_weights(None, 2, wide, rows, codes), [1, 1, 1])
     np.testing.assert_array_equal(entry_weights([2.0, 3.0], 2, wide, rows, codes), [2, 3, 3])
     np.testing.assert_array_equal(entry_weights([[2.0, 9.0], [3.0, 4.0]], 2, wide, rows, codes), [2, 3, 4])
+    # One number weighs every entry, as scikit-learn's _check_sample_weight reads it.
+    np.testing.assert_array_equal(entry_weights(2.0, 2, wide, rows, codes), [2, 2, 2])
+    np.testing.assert_array_equal(entry_weights(np.float32(2), 2, None, None, np.zeros(2, int)), [2, 2])
+    with pytest.raises(ValueError, match="Negative values"):
+        entry_weights(-1, 2, None, None, np.zeros(2, int))
     with pytest.raises(ValueError, match="one weight per label needs y in wide form"):
         entry_weights(np.ones((2, 2)), 2, None, None, np.zeros(2, int))
     with pytest.raises(ValueError, match="Negative values"):

@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight
 
 from .._dask import (
     cell_weight,
@@ -35,7 +34,7 @@ from .._one_vs_rest import OneVsRestMixin
 from .._progress import progress_part
 from .._regression import RegressorTargetsMixin
 from .._similarity import check_similarity, learn_similarity, similarity_from_param, similarity_from_rho
-from .._tasks import TaskDataMixin, WideTargets, entry_weights
+from .._tasks import TaskDataMixin
 from ._primal import DUAL_LOSSES, factor_similarity, solve_primal
 
 # Live during a solve besides X and its task-sorted copy: the Newton solver's vectors of
@@ -460,13 +459,7 @@ class MultiTaskLinearRegressorMixin(LinearModelMixin, RegressorTargetsMixin, Tas
 
     def _linear_problem(self, X, y, codes, sample_weight):
         """The present entries (long form, float64 targets), as one subproblem, and each row's weight."""
-        if isinstance(y, WideTargets):
-            rows, codes = y.entries()
-            sample_weight = entry_weights(sample_weight, X.shape[0], y, rows, codes)
-            X, y = X[rows], self._encode_wide_targets(y, codes)
-        else:
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-            y = self._encode_targets(y, codes, sample_weight)
+        X, y, codes, sample_weight = self._training_entries(X, y, codes, sample_weight)
         return X, y[None], codes, self._row_costs(sample_weight)
 
     def _fit_dask(self, X, y, tasks, sample_weight):
@@ -520,7 +513,6 @@ class MultiTaskLinearRegressorMixin(LinearModelMixin, RegressorTargetsMixin, Tas
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True  # a wide y: one column per task
         return tags
 
     def _single_task_counterpart(self):

@@ -9,24 +9,16 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._dask import is_dask, predict_blocks
+from .._similarity import LEARN_SIMILARITY_DOC, TASK_SIMILARITY_CONSTRAINTS
 from ._base import MultiTaskLinearClassifierMixin
 
 COMMON_CONSTRAINTS: dict = {
     "C": [Interval(Real, 0, None, closed="neither")],
-    "task_similarity": [
-        Interval(Real, 0, 1, closed="both"),
-        StrOptions({"learn"}),
-        "array-like",
-        dict,
-    ],
+    **TASK_SIMILARITY_CONSTRAINTS,
     "bias": [StrOptions({"shared", "per_task"}), None],
-    "task_column": [None, Integral, str],
     "tol": [Interval(Real, 0, None, closed="neither")],
     "class_weight": [StrOptions({"balanced", "balanced_per_task"}), dict, list, None],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
-    "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
-    "similarity_tol": [Interval(Real, 0, None, closed="left")],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
@@ -40,10 +32,7 @@ TASK_SIMILARITY_DOC = """task_similarity : float in [0, 1], array-like, dict or 
         - a ``(n_tasks, n_tasks)`` symmetric positive semi-definite array whose
           rows and columns follow ``tasks_``, or a DataFrame / dict of dicts
           keyed by task ids.
-        - 'learn': alternate a fit with the closed-form update
-          ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
-          learning (MTRL), starting from independent tasks, as
-          :class:`~skmtl.MultiTaskKernelSVC` does."""
+        """ + LEARN_SIMILARITY_DOC
 _SIMILARITY_DOC = TASK_SIMILARITY_DOC + """
     bias : {'shared', 'per_task'} or None, default='shared'
         One unregularised intercept for all tasks, one per task, or none

@@ -265,11 +265,6 @@ class _RegressorBaseline(RegressorTargetsMixin, _Baseline):
     def _gather(self, n_rows, requests, answers):
         return self._gather_values(n_rows, requests, answers)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # a wide y: one column per task
-        return tags
-
 
 class _Independent(_Baseline):
     """One clone of the wrapped model per task: fitting, and predicting with each row's task model."""

@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-from .._tasks import NO_TASK, TaskDataMixin, WideTargets, entry_weights, plain_id, show_ids
+from .._tasks import NO_TASK, TaskDataMixin, plain_id, show_ids
 from ._autograd import Tensor
 from ._network import SharedNetwork, is_weight
 from ._numpy_backend import NumpyBackend, NumpyOps
@@ -187,11 +187,7 @@ class BaseSharedNetwork(TaskDataMixin, metaclass=ABCMeta):
         dtype = _DTYPES[self.dtype]
         X, lengths, y, codes = self._training_inputs(X, y, tasks, first_pass)
         X = self._cast_inputs(X, dtype)
-        wide = y if isinstance(y, WideTargets) else None
-        rows = None
-        if wide is not None:
-            rows, codes = wide.entries()
-        sample_weight = entry_weights(sample_weight, X.shape[0], wide, rows, codes)
+        rows, codes, sample_weight = self._labelled_entries(X.shape[0], y, codes, sample_weight)
         self._random_state = check_random_state(self.random_state)
 
         if first_pass:

@@ -5,8 +5,11 @@ solve duals of the same shape (:mod:`._dual`) on one n x n input Gram matrix:
 the memory check before it, the solves (with the checks on what comes back),
 the alternation with the Omega update for ``task_similarity='learn'``, the
 support vectors kept from the solution and the predictions computed from them
-are the same code for both. Each estimator provides ``_kernel(X, Z)``, the input
-kernel with its fitted gamma, and builds its own dual problems.
+are the same code for both. Each estimator builds its own dual problems.
+
+The input kernel itself (gamma, ``k(X, Z)``, the training Gram matrix, the
+test x training kernel in blocks) is :class:`InputKernelMixin`, which
+:class:`~skmtl.svm.MultiTaskKernelRidge` shares too.
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._memory import check_memory, format_bytes
-from .._similarity import learn_similarity
+from .._similarity import TASK_SIMILARITY_CONSTRAINTS, learn_similarity
 from ._dual import per_task_products, task_gram, weigh_tasks
-from ._kernels import GRAM_ADVICE, KERNELS, check_gram_memory, check_kernel_not_underflowed, gram_bytes, resolve_gamma
+from ._kernels import (
+    GRAM_ADVICE,
+    KERNELS,
+    check_gram_memory,
+    check_kernel_not_underflowed,
+    gram_bytes,
+    input_kernel,
+    resolve_gamma,
+)
 
-PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x support Gram blocks of at most 128 MiB
+PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x training kernel blocks of at most 128 MiB
 
 # The cvxpy reference's peak memory beyond the Gram matrix, in Gram matrices:
 # Q and its temporaries in NumPy, then cvxpy's canonicalised copies and
@@ -37,20 +48,11 @@ SHARED_PARAMETER_CONSTRAINTS: dict = {
     "degree": [Interval(Integral, 0, None, closed="left")],
     "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="left")],
     "coef0": [Interval(Real, None, None, closed="neither")],
-    "task_similarity": [
-        Interval(Real, 0, 1, closed="both"),
-        StrOptions({"learn"}),
-        "array-like",
-        dict,
-    ],
+    **TASK_SIMILARITY_CONSTRAINTS,
     "bias": [StrOptions({"shared", "per_task"})],
-    "task_column": [None, Integral, str],
     "tol": [Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, -1, None, closed="left")],
     "solver": [StrOptions({"auto", "smo", "cvxpy"})],
-    "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
-    "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
-    "similarity_tol": [Interval(Real, 0, None, closed="left")],
     "verbose": ["verbose"],
 }
 
@@ -66,35 +68,65 @@ def check_gathered_dask(X, advice: str) -> None:
         check_memory(8 * int(n_values), "dask array X read into memory (as float64)", advice)
 
 
-class MultiTaskKernelMixin:
-    """The exact kernel route of the multi-task SVMs: Gram, solves, Omega, support vectors.
+class InputKernelMixin:
+    """The input kernel ``k`` of an estimator on the multi-task kernel ``Omega[s, t] k(x, z)``.
 
-    Goes first in the bases of an estimator with the parameters of
-    ``SHARED_PARAMETER_CONSTRAINTS`` and a ``_kernel(X, Z)`` method. Fitted
-    state it sets: ``_gamma``, ``task_similarity_``, ``n_similarity_iter_``,
-    ``support_``, ``support_vectors_``, ``dual_coef_`` and ``_support_starts``.
+    For an estimator with the parameters ``kernel``, ``gamma``, ``degree``
+    and ``coef0``; :meth:`_set_gamma` in ``fit`` sets the fitted ``_gamma``
+    that :meth:`_kernel` reads.
     """
-
-    # What the memory error advises when the Gram matrix does not fit.
-    _gram_advice = GRAM_ADVICE
 
     def _set_gamma(self, X) -> None:
         """The numeric gamma; 'scale' reads the variance of X only where the kernel
-        uses gamma, so that linear and callable kernels are not refused over it."""
+        uses gamma, so that linear and callable kernels are not refused over it.
+
+        None (:class:`~sklearn.kernel_ridge.KernelRidge`'s default, which
+        ``pairwise_kernels`` reads as ``1 / n_features``) is 'auto'.
+        """
         uses_gamma = self.kernel in ("rbf", "poly", "sigmoid")
-        self._gamma = resolve_gamma(self.gamma, X) if uses_gamma else 1.0
+        gamma = "auto" if self.gamma is None else self.gamma
+        self._gamma = resolve_gamma(gamma, X) if uses_gamma else 1.0
+
+    def _kernel(self, X, Z) -> np.ndarray:
+        """The input Gram matrix ``k(X, Z)`` with the fitted gamma."""
+        return input_kernel(X, Z, kernel=self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0)
 
     def _training_gram(self, X) -> np.ndarray:
-        """The n x n input Gram matrix of the (task-sorted) training rows."""
+        """The n x n input Gram matrix of the training rows."""
         K = self._kernel(X, X)
         if self.kernel in ("linear", "poly", "sigmoid"):
             check_kernel_not_underflowed(K, X, self.kernel)
         return K
 
+    def _kernel_blocks(self, X, Z, chunk_elements: int = PREDICT_CHUNK_ELEMENTS):
+        """``(rows, k(X[rows], Z))`` over slices of the rows of X, each block at most ``chunk_elements`` values.
+
+        Prediction reads the kernel of the rows to the training (or support)
+        rows a block at a time, so that its memory does not grow with X.
+        """
+        n_rows = X.shape[0]
+        chunk = max(1, chunk_elements // max(Z.shape[0], 1))
+        for start in range(0, n_rows, chunk):
+            rows = slice(start, min(start + chunk, n_rows))
+            yield rows, self._kernel(X[rows], Z)
+
     def _forget(self, names):
         """Drop the attributes of another route that a previous fit may have left."""
         for name in names:
             self.__dict__.pop(name, None)
+
+
+class MultiTaskKernelMixin(InputKernelMixin):
+    """The exact kernel route of the multi-task SVMs: Gram, solves, Omega, support vectors.
+
+    Goes first in the bases of an estimator with the parameters of
+    ``SHARED_PARAMETER_CONSTRAINTS``. Fitted state it sets: ``_gamma``,
+    ``task_similarity_``, ``n_similarity_iter_``, ``support_``,
+    ``support_vectors_``, ``dual_coef_`` and ``_support_starts``.
+    """
+
+    # What the memory error advises when the Gram matrix does not fit.
+    _gram_advice = GRAM_ADVICE
 
     def _n_concurrent(self, n_problems):
         """How many dual problems are solved at the same time: one here.
@@ -237,13 +269,10 @@ class MultiTaskKernelMixin:
             np.full(n_rows, t, dtype=np.intp) for t in range(self.n_tasks_)
         ]
         scores = np.empty((len(views), n_rows, n_problems))
-        chunk = max(1, chunk_elements // max(self.support_vectors_.shape[0], 1))
-        for a in range(0, n_rows, chunk):
-            b = min(a + chunk, n_rows)
-            K = self._kernel(X[a:b], self.support_vectors_)
+        for rows, K in self._kernel_blocks(X, self.support_vectors_, chunk_elements):
             products = per_task_products(K, self._support_starts, self.dual_coef_.T)
             for out, view in zip(scores, views):
-                out[a:b] = weigh_tasks(products, self.task_similarity_, view[a:b])
+                out[rows] = weigh_tasks(products, self.task_similarity_, view[rows])
         for out, view in zip(scores, views):
             out += intercept[:, view].T
         return scores if codes is None else scores[0]

@@ -25,12 +25,11 @@ from .._tasks import TaskDataMixin
 from ._base import PREDICT_CHUNK_ELEMENTS, SHARED_PARAMETER_CONSTRAINTS, MultiTaskKernelMixin, check_gathered_dask
 from ._cvxpy import solve_cvxpy
 from ._dual import DualProblem, task_kernel_product
-from ._kernels import input_kernel
 from ..linear_model._base import _ROW_VECTORS, fit_linear_subproblems, linear_decision
-from ._nystroem import nystroem_features, nystroem_projection
+from ._nystroem import draw_landmarks, nystroem_features, nystroem_projection
 from ._platt import apply_sigmoid, fit_sigmoid
 from ._smo import solve_smo
-from .._similarity import similarity_from_param
+from .._similarity import fill_similarity_doc, similarity_from_param
 
 _DASK_ADVICE = (
     "MultiTaskKernelSVC reads its rows into memory; MultiTaskLinearSVC and "
@@ -79,6 +78,7 @@ class _needs_probability:
         return unbound
 
 
+@fill_similarity_doc
 class MultiTaskKernelSVC(
     MultiTaskKernelMixin, OneVsRestMixin, ClassifierLabelsMixin, TaskDataMixin, ClassifierMixin, BaseEstimator
 ):
@@ -113,10 +113,7 @@ class MultiTaskKernelSVC(
         - a ``(n_tasks, n_tasks)`` symmetric positive semi-definite array whose
           rows and columns follow ``tasks_`` (the sorted task ids; y's column
           order for a wide y), or a DataFrame / dict of dicts keyed by task ids.
-        - 'learn': alternate a dual solve with the closed-form update
-          ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
-          learning (MTRL), starting from independent tasks; see
-          ``similarity_ridge``, ``similarity_max_iter``, ``similarity_tol``.
+        {learn_similarity}
     bias : {'shared', 'per_task'}, default='shared'
         One intercept for all tasks (one equality constraint in the dual, as
         libsvm) or one intercept per task (one equality constraint per task).
@@ -148,8 +145,9 @@ class MultiTaskKernelSVC(
         kernel).
     n_components : int or None, default=None
         None solves the exact problem on the n x n Gram matrix. An integer m
-        approximates the input kernel with m Nyström landmarks (training rows
-        drawn with ``random_state``) and fits the same multi-task model, the
+        approximates the input kernel with m Nyström landmarks (distinct
+        training rows of positive weight, drawn with ``random_state``; all of
+        them where there are at most m) and fits the same multi-task model, the
         hinge loss and every other parameter unchanged, on the m-dimensional
         features (float32) with the primal solver of
         :class:`~skmtl.MultiTaskLinearSVC` (dual coordinate descent): memory
@@ -212,7 +210,8 @@ class MultiTaskKernelSVC(
         With ``n_components``: the landmark rows (features only).
     component_indices_ : ndarray of shape (n_components,)
         With ``n_components``: the landmarks' indices in the training data
-        (for a wide y, in its labelled entries, as ``support_``).
+        (for a wide y, in its labelled entries, as ``support_``): distinct
+        rows of positive weight, see ``n_components``.
     normalization_ : ndarray of shape (n_components, n_features_approx)
         With ``n_components``: ``U S^(-1/2)`` of the landmarks' Gram matrix
         ``U S U'`` (eigenvalues below 1e-8 of the largest dropped); a row's
@@ -429,14 +428,15 @@ class MultiTaskKernelSVC(
                 "n_components=None for the reference."
             )
         n = X.shape[0]
-        m = min(self.n_components, n)
+        # One generator for the landmarks, then the order of coordinate descent.
+        rng = check_random_state(self.random_state)
+        indices = draw_landmarks(X, upper > 0, self.n_components, rng)
+        m = len(indices)
         check_memory(
             4 * n * m + _ROW_VECTORS * 8 * n + 3 * 8 * m * m,
             f"Nyström features of the training rows ({n} x {m} float32) and the solver's vectors",
             "Use a smaller n_components, or fit on a sample of the rows.",
         )
-        rng = check_random_state(self.random_state)
-        indices = np.sort(rng.choice(n, m, replace=False))
         landmarks = X[indices]
         projection = nystroem_projection(self._kernel(landmarks, landmarks))
         features = nystroem_features(X, landmarks, projection, self._kernel)
@@ -471,11 +471,6 @@ class MultiTaskKernelSVC(
         if n_problems == 1 or self.n_jobs in (None, 1):
             return 1
         return max(1, min(n_problems, effective_n_jobs(self.n_jobs)))
-
-    def _kernel(self, X, Z):
-        return input_kernel(
-            X, Z, kernel=self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0
-        )
 
     def _solve(self, K, starts, omega, labels, upper, alpha0=None):
         """Solve every binary subproblem; return alphas, intercepts and steps."""

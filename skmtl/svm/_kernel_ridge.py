@@ -41,18 +41,18 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._memory import check_memory, format_bytes
 from .._progress import log_progress, tick
 from .._regression import RegressorTargetsMixin
-from .._similarity import learn_similarity, similarity_from_param
-from .._tasks import TaskDataMixin, WideTargets, entry_weights
+from .._similarity import TASK_SIMILARITY_CONSTRAINTS, fill_similarity_doc, learn_similarity, similarity_from_param
+from .._tasks import TaskDataMixin
 from ..linear_model._base import fit_multitask_ridge
 from ..linear_model._primal import factor_similarity
-from ._kernels import KERNELS, check_gram_memory, check_kernel_not_underflowed, gram_bytes, input_kernel, resolve_gamma
-from ._nystroem import nystroem_features, nystroem_projection
+from ._base import InputKernelMixin
+from ._kernels import KERNELS, check_gram_memory, gram_bytes
+from ._nystroem import draw_landmarks, nystroem_features, nystroem_projection
 
 _ADVICE = (
     "Pass n_components=500 (or another number of Nyström landmarks) to approximate the kernel "
@@ -76,8 +76,6 @@ _CG_MAX_ITER = 1000
 # The long form's Nyström route stops the linear models' ridge solver at this gradient
 # relative to its value at zero: agreement with a direct solve to about 1e-9.
 _PRIMAL_TOL = 1e-10
-
-_PREDICT_CHUNK_ELEMENTS = 1 << 24  # test x training kernel blocks of at most 128 MiB
 
 # What each route of fit sets, so that a refit by the other route drops it.
 _EXACT_ATTRIBUTES = ("dual_coef_", "X_fit_", "_fit_codes")
@@ -308,31 +306,6 @@ def _rows_transpose_times(features, R) -> np.ndarray:
     return out
 
 
-def distinct_rows(X, keep) -> np.ndarray:
-    """Indices of the distinct rows of X among those where ``keep`` is True, in a canonical order.
-
-    The Nyström landmarks are drawn from them: a repeated row would be a
-    wasted landmark, and a row of weight 0 is a removed one, so a model
-    fitted on rows repeated (or removed) is the one fitted with the
-    equivalent integer weights. The order is that of a fixed random
-    projection of the rows, which depends on their values only, so
-    ``random_state`` draws the same landmarks either way, and for a dense X
-    and its sparse twin. (A sparse X's rows are told apart by that projection
-    alone: a rare tie or miss only costs a landmark's distinctness.)
-
-    Examples
-    --------
-    >>> distinct_rows(np.array([[1.0], [0.0], [1.0], [2.0]]), np.array([True, True, True, False]))
-    array([1, 0])
-    """
-    rows = np.flatnonzero(keep)
-    if not sp.issparse(X):
-        rows = rows[np.unique(X[rows], axis=0, return_index=True)[1]]
-    # The same order for a dense X and its sparse twin: distinct rows' projections differ.
-    key = np.asarray(X[rows] @ np.random.RandomState(0).uniform(1.0, 2.0, X.shape[1])).ravel()
-    return rows[np.unique(key, return_index=True)[1]]
-
-
 class WideFeatureRidge:
     """Ridge regression on the features ``phi(x) ⊗ L[t]`` (``Omega = L L'``) of a wide y.
 
@@ -412,7 +385,8 @@ def _weighted_gram(features, row_weight) -> np.ndarray:
 # ------------------------------------------------------------------------ estimator
 
 
-class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin, BaseEstimator):
+@fill_similarity_doc
+class MultiTaskKernelRidge(InputKernelMixin, RegressorTargetsMixin, TaskDataMixin, RegressorMixin, BaseEstimator):
     """Kernel ridge regression on a multi-task kernel.
 
     The kernel between row ``x`` of task ``s`` and row ``z`` of task ``t`` is
@@ -449,11 +423,7 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
         - a ``(n_tasks, n_tasks)`` symmetric positive semi-definite array whose
           rows and columns follow ``tasks_`` (y's column order for a wide y),
           or a DataFrame / dict of dicts keyed by task ids.
-        - 'learn': alternate the closed-form solve with the update
-          ``Omega = (W'W)^(1/2)`` normalised to trace ``n_tasks`` of task
-          relationship learning (MTRL), from independent tasks, as
-          :class:`~skmtl.MultiTaskKernelSVC` does; see ``similarity_ridge``,
-          ``similarity_max_iter``, ``similarity_tol``.
+        {learn_similarity}
     task_column : int, str or None, default=None
         Column of ``X`` holding the task id of each row (an index, or a name
         when ``X`` is a DataFrame); it is removed from the features. With
@@ -582,18 +552,9 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
         "gamma": [None, StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="left")],
         "degree": [Interval(Real, 0, None, closed="left")],
         "coef0": [Interval(Real, None, None, closed="neither")],
-        "task_similarity": [
-            Interval(Real, 0, 1, closed="both"),
-            StrOptions({"learn"}),
-            "array-like",
-            dict,
-        ],
-        "task_column": [None, Integral, str],
+        **TASK_SIMILARITY_CONSTRAINTS,
         "solver": [StrOptions({"auto", "cholesky", "kronecker"})],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
-        "similarity_ridge": [Interval(Real, 0, 1, closed="both")],
-        "similarity_max_iter": [Interval(Integral, 1, None, closed="left")],
-        "similarity_tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -634,7 +595,6 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True  # a wide y: one column per task
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -664,39 +624,21 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
         X, y, codes = self._validate_fit_data(X, y, tasks, dtype=np.float64, accept_sparse=("csr", "csc"))
         if sp.issparse(X):
             X = X.tocsr()
-        if isinstance(sample_weight, Real):  # one number, as KernelRidge takes
-            sample_weight = np.full(X.shape[0], sample_weight, dtype=np.float64)
         learn = isinstance(self.task_similarity, str)  # 'learn' is the only string
         # A given Omega is checked before the expensive part.
         omega = None if learn else similarity_from_param(self.task_similarity, self.tasks_)
-        if self.kernel in ("rbf", "poly", "sigmoid"):
-            self._gamma = resolve_gamma("auto" if self.gamma is None else self.gamma, X)
-        else:
-            self._gamma = 1.0
-        if isinstance(y, WideTargets):
-            rows, codes = y.entries()
-            weight = entry_weights(sample_weight, X.shape[0], y, rows, codes)
-            targets = np.zeros(y.labelled.shape)
-            roots = np.zeros(y.labelled.shape)
-            targets[rows, codes] = self._encode_wide_targets(y, codes)
-            roots[rows, codes] = np.sqrt(weight)
+        self._set_gamma(X)
+        rows, codes, targets, weight = self._entry_targets(X.shape[0], y, codes, sample_weight)
+        roots = np.sqrt(weight)
+        if rows is None:
             if self.n_components is not None:
-                return self._fit_nystroem(X, targets, roots, None, omega)
-            return self._fit_wide(X, targets, roots, omega)
-        weight = entry_weights(sample_weight, X.shape[0], None, None, codes)
-        targets = self._encode_targets(y, codes, weight)
+                return self._fit_nystroem(X, targets, roots, codes, omega)
+            return self._fit_entries(X, targets, roots, codes, omega)
+        # A wide y: targets and square-root weights as n x T matrices, 0 where a target is missing.
+        targets, roots = (_entry_matrix(values, rows, codes, y.labelled.shape) for values in (targets, roots))
         if self.n_components is not None:
-            return self._fit_nystroem(X, targets, np.sqrt(weight), codes, omega)
-        return self._fit_entries(X, targets, np.sqrt(weight), codes, omega)
-
-    def _kernel(self, X, Z):
-        return input_kernel(X, Z, kernel=self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0)
-
-    def _training_gram(self, X):
-        K = self._kernel(X, X)
-        if self.kernel in ("linear", "poly", "sigmoid"):
-            check_kernel_not_underflowed(K, X, self.kernel)
-        return K
+            return self._fit_nystroem(X, targets, roots, None, omega)
+        return self._fit_wide(X, targets, roots, omega)
 
     def _fit_entries(self, X, targets, roots, codes, omega, rows=None):
         """The entries' system by Cholesky (``omega`` None: learn it).
@@ -826,15 +768,13 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
         sorted by task.
         """
         n = X.shape[0]
-        candidates = distinct_rows(X, (roots > 0).reshape(n, -1).any(axis=1))
-        m = min(self.n_components, len(candidates))
+        indices = draw_landmarks(X, (roots > 0).reshape(n, -1).any(axis=1), self.n_components, self.random_state)
+        m = len(indices)
         check_memory(
             4 * n * m + 4 * 8 * targets.size + 4 * 8 * m * m,
             f"Nyström features of the training rows ({n} x {m} float32) and the solver's arrays",
             "Use a smaller n_components, or fit on a sample of the rows.",
         )
-        rng = check_random_state(self.random_state)
-        indices = np.sort(candidates[rng.choice(len(candidates), m, replace=False)])
         landmarks = X[indices]
         projection = nystroem_projection(self._kernel(landmarks, landmarks))
         if codes is None:
@@ -857,8 +797,7 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
             )
             coef, omega, n_iter = fit.coef, fit.task_similarity, fit.n_iter
             self.n_similarity_iter_ = fit.n_similarity_iter
-        for name in _EXACT_ATTRIBUTES:
-            self.__dict__.pop(name, None)
+        self._forget(_EXACT_ATTRIBUTES)
         if not isinstance(self.task_similarity, str):
             self.n_similarity_iter_ = 0
         self.components_, self.component_indices_ = landmarks, indices
@@ -876,8 +815,7 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
             )
 
     def _set_exact(self, X, dual_coef, codes, omega, solver, n_iter):
-        for name in _NYSTROEM_ATTRIBUTES:
-            self.__dict__.pop(name, None)
+        self._forget(_NYSTROEM_ATTRIBUTES)
         if not isinstance(self.task_similarity, str):
             self.n_similarity_iter_ = 0
         self.X_fit_, self.dual_coef_, self._fit_codes = X, dual_coef, codes
@@ -901,10 +839,8 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
             return _rows_times(features, self.coef_.T)
         coefficients = self._coefficients()
         out = np.empty((X.shape[0], self.n_tasks_))
-        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // max(self.X_fit_.shape[0], 1))
-        for a in range(0, X.shape[0], chunk):
-            b = min(a + chunk, X.shape[0])
-            out[a:b] = _times(self._kernel(X[a:b], self.X_fit_), coefficients)
+        for rows, K in self._kernel_blocks(X, self.X_fit_):
+            out[rows] = _times(K, coefficients)
         return out @ self.task_similarity_
 
     def predict(self, X, tasks=None):
@@ -951,6 +887,13 @@ class MultiTaskKernelRidge(RegressorTargetsMixin, TaskDataMixin, RegressorMixin,
         similarity = self.task_similarity if isinstance(self.task_similarity, Real) else 0.0
         params.update(task_column=None, task_similarity=similarity)
         return type(self)(**params)
+
+
+def _entry_matrix(values, rows, codes, shape) -> np.ndarray:
+    """The entries' ``values`` at ``(rows, codes)`` of a zero matrix of ``shape``."""
+    out = np.zeros(shape)
+    out[rows, codes] = values
+    return out
 
 
 def _times(K, coefficients) -> np.ndarray:

@@ -8,16 +8,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight
 
 from .._dask import is_dask
 from .._regression import RegressorTargetsMixin
-from .._similarity import similarity_from_param
-from .._tasks import TaskDataMixin, WideTargets, entry_weights
+from .._similarity import fill_similarity_doc, similarity_from_param
+from .._tasks import TaskDataMixin
 from ._base import SHARED_PARAMETER_CONSTRAINTS, MultiTaskKernelMixin, check_gathered_dask
 from ._cvxpy import solve_cvxpy
 from ._dual import svr_problem
-from ._kernels import input_kernel
 from ._smo import solve_smo
 
 _GRAM_ADVICE = (
@@ -30,6 +28,7 @@ _DASK_ADVICE = (
 )
 
 
+@fill_similarity_doc
 class MultiTaskKernelSVR(MultiTaskKernelMixin, RegressorTargetsMixin, TaskDataMixin, RegressorMixin, BaseEstimator):
     """Epsilon-insensitive support vector regression on a multi-task kernel.
 
@@ -68,10 +67,7 @@ class MultiTaskKernelSVR(MultiTaskKernelMixin, RegressorTargetsMixin, TaskDataMi
         - a ``(n_tasks, n_tasks)`` symmetric positive semi-definite array whose
           rows and columns follow ``tasks_`` (the sorted task ids; y's column
           order for a wide y), or a DataFrame / dict of dicts keyed by task ids.
-        - 'learn': alternate a dual solve with the closed-form update
-          ``Omega = (W'W)^(1/2) / trace((W'W)^(1/2))`` of task relationship
-          learning (MTRL), starting from independent tasks; see
-          ``similarity_ridge``, ``similarity_max_iter``, ``similarity_tol``.
+        {learn_similarity}
     bias : {'shared', 'per_task'}, default='per_task'
         One intercept per task (one equality constraint per task in the dual),
         or one intercept for all tasks (one equality constraint, as libsvm).
@@ -219,7 +215,6 @@ class MultiTaskKernelSVR(MultiTaskKernelMixin, RegressorTargetsMixin, TaskDataMi
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True  # a wide y: one column per task
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -291,22 +286,6 @@ class MultiTaskKernelSVR(MultiTaskKernelMixin, RegressorTargetsMixin, TaskDataMi
         self.n_iter_ = int(n_iter[0])
         self.fit_status_ = 0 if converged[-1] else 1
         return self
-
-    def _training_entries(self, X, y, codes, sample_weight):
-        """Features, float64 target, task code and sample weight of each training entry.
-
-        A wide y gives its labelled entries in ``y.entries()`` order (so a
-        ``support_`` indexes them).
-        """
-        if isinstance(y, WideTargets):
-            rows, codes = y.entries()
-            weight = entry_weights(sample_weight, X.shape[0], y, rows, codes)
-            return X[rows], self._encode_wide_targets(y, codes), codes, weight
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        return X, self._encode_targets(y, codes, sample_weight), codes, sample_weight
-
-    def _kernel(self, X, Z):
-        return input_kernel(X, Z, kernel=self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0)
 
     # ------------------------------------------------------------- predict
 
