@@ -13,6 +13,7 @@ from skmtl import (
     MultiTaskLogisticRegression,
     SharedCNNClassifier,
     SharedMLPClassifier,
+    SharedMLPRegressor,
     SharedRNNClassifier,
 )
 
@@ -47,6 +48,11 @@ ESTIMATORS = [
         conv_layers=[(4, (1, 3))], pool_size=None, padding="same", hidden_layer_sizes=(8,), dtype="float64"
     ),
 ]
+# The regressors' strict float64 instances are checked in test_nn_regression.py
+# (no expected failures); this float32 one shows the default dtype's path, with
+# the float32 classifiers' one expected failure (sklearn's MLPRegressor trains in
+# float64). Its RNN and CNN twins pass every check in float32.
+ESTIMATORS.append(SharedMLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.03, max_iter=25))
 if importlib.util.find_spec("torch") is not None:
     # torch sums in another order than NumPy; float64 makes the check strict.
     # 50 epochs pass every check's accuracy bar; torch's per-step overhead on
@@ -67,7 +73,7 @@ FLOAT32_SAMPLE_WEIGHT = (
 
 
 def _expected_failures(estimator):
-    if isinstance(estimator, (SharedMLPClassifier, SharedRNNClassifier, SharedCNNClassifier)):
+    if isinstance(estimator, (SharedMLPClassifier, SharedRNNClassifier, SharedCNNClassifier, SharedMLPRegressor)):
         if estimator.dtype == "float32":
             return {
                 "check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT,
