@@ -28,7 +28,7 @@ Protocols:
   metric is the RMSE over all test ratings. Published: GO-MTL 1.76 and F-MTL
   1.65 (Gupta, Phung & Venkatesh, ICML 2013).
 
-Usage: python benchmarks/regression.py {school,parkinsons,survey} [--splits N] [--models a b ...]
+Usage: python benchmarks/regression.py {school,parkinsons,survey} [--splits N] [--first-split K] [--models a b ...]
        [--n-jobs 2] [--data-dir ../shared/data]
 """
 
@@ -205,7 +205,7 @@ def run_long(X, y, tasks, metric, args):
     names = args.models or list(table)
     scores = {name: [] for name in names}
     started = time.perf_counter()
-    for split in range(args.splits):
+    for split in range(args.first_split, args.first_split + args.splits):
         train = task_split(tasks, 0.75, np.random.RandomState(split))
         inner = list(TaskStratifiedKFold(3, shuffle=True, random_state=split, target_type="continuous").split(
             X[train], y[train], groups=tasks[train]))
@@ -225,6 +225,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", choices=["school", "parkinsons", "survey"])
     parser.add_argument("--splits", type=int, default=10)
+    parser.add_argument("--first-split", type=int, default=0, help="number of the first split (runs of a few splits each)")
     parser.add_argument("--models", nargs="+")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--data-dir", default=DATA)
