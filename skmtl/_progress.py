@@ -50,6 +50,8 @@ import sys
 import threading
 from time import perf_counter
 
+import numpy as np
+
 _listener = contextvars.ContextVar("skmtl_progress_listener", default=None)
 
 
@@ -112,14 +114,37 @@ def log_progress(start, now, goal):
     return min(max(math.log(start / now) / math.log(start / goal), 0.0), 1.0)
 
 
-def _duration(seconds: float) -> str:
-    """'42 s', '3 min 5 s' or '2 h 10 min': a time left, to the precision that matters."""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+def format_seconds(seconds: float) -> str:
+    """A duration as the command prints every one (fit times, time taken, time left).
+
+    Under a minute, three significant digits in seconds, to a tenth of a
+    millisecond at most ('0.0622 s', '1.23 s', '42.5 s', '0.0001 s'); then
+    minutes and seconds ('2 min 05 s'), and from an hour on hours and
+    minutes ('1 h 05 min'): the precision that matters at each scale.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration, at least 0.
+
+    Returns
+    -------
+    str
+        The duration in words.
+
+    Examples
+    --------
+    >>> [format_seconds(s) for s in (0.0622, 1.234, 42.46, 125, 3900)]
+    ['0.0622 s', '1.23 s', '42.5 s', '2 min 05 s', '1 h 05 min']
+    """
+    short = round(float(f"{seconds:.3g}"), 4)  # finer than 0.1 ms is the clock's noise
+    if short < 60:
+        return f"{np.format_float_positional(short, trim='-')} s"
+    whole = int(round(seconds))
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _is_terminal(stream):
@@ -211,6 +236,13 @@ class ProgressBar:
     done (whole steps and the current step's fraction): an estimate, for the
     steps may differ in length.
 
+    On a terminal the bar is one line redrawn in place as it moves. Elsewhere
+    (a file, a pipe: a log) it is a plain line at the start, each time
+    another tenth of the work is done, and at the end: a dozen lines
+    whatever the run's length, and at least one every
+    :attr:`LOG_SILENCE` seconds (five minutes), so that a long run's log
+    still shows it alive.
+
     Parameters
     ----------
     total : int
@@ -227,15 +259,18 @@ class ProgressBar:
     Examples
     --------
     >>> import io
-    >>> out = io.StringIO()
-    >>> with ProgressBar(2, "fits", stream=out, width=4) as bar:
-    ...     bar.advance()
-    ...     bar.advance()
-    >>> out.getvalue().splitlines()[-1].split("  ")[0]
-    'fits [####] 2/2'
-    >>> _duration(42.4), _duration(185), _duration(7800)
-    ('42 s', '3 min 5 s', '2 h 10 min')
+    >>> out = io.StringIO()  # not a terminal: a line per tenth of the work
+    >>> with ProgressBar(20, "fits", stream=out, width=4) as bar:
+    ...     for _ in range(20):
+    ...         bar.advance()
+    >>> [line.split("  ")[0] for line in out.getvalue().splitlines()]  # doctest: +NORMALIZE_WHITESPACE
+    ['fits [....] 0/20', 'fits [....] 2/20', 'fits [....] 4/20', 'fits [#...] 6/20',
+     'fits [#...] 8/20', 'fits [##..] 10/20', 'fits [##..] 12/20', 'fits [##..] 14/20',
+     'fits [###.] 16/20', 'fits [###.] 18/20', 'fits [####] 20/20']
     """
+
+    #: Most seconds between two lines of a log (not a terminal).
+    LOG_SILENCE = 300.0
 
     def __init__(self, total, label, *, stream=None, enabled=True, width=30):
         self.total = total
@@ -253,6 +288,7 @@ class ProgressBar:
         self._listening = contextlib.ExitStack()
         if self.enabled:
             self._listening.enter_context(progress_ticks(self.tick))
+        self._logged = (0, self._start)  # a log's last line: (the tenths of the work done, when)
         self._line.show(self._text(), force=True)
         return self
 
@@ -261,8 +297,8 @@ class ProgressBar:
         self.done += steps
         self.partial = 0.0
         # A terminal shows every step at once, for the next update may be a
-        # whole fit away (one that does not tick); a log takes it within its rate.
-        self._line.show(self._text(), force=self._line.in_place)
+        # whole fit away (one that does not tick).
+        self._draw(at_once=True)
 
     def tick(self, fraction):
         """Record that ``fraction`` of the current step is done (the :func:`tick` listener)."""
@@ -271,7 +307,18 @@ class ProgressBar:
         if threading.get_ident() != self._thread or not fraction > self.partial:
             return  # also drops NaN, and a second solve of a fit starting over
         self.partial = min(fraction, 1.0)
-        self._line.show(self._text())
+        self._draw()
+
+    def _draw(self, at_once=False):
+        """Redraw a terminal's line (``at_once``: whatever its rate); write a log's next line when due."""
+        if self._line.in_place:
+            self._line.show(self._text(), force=at_once)
+            return
+        tenths = math.floor(10 * (self.done + self.partial) / max(self.total, 1) + 1e-9)
+        now = perf_counter()
+        if tenths > self._logged[0] or now - self._logged[1] >= self.LOG_SILENCE:
+            self._logged = (max(tenths, self._logged[0]), now)
+            self._line.show(self._text(), force=True)
 
     def _text(self):
         progress = self.done + self.partial
@@ -279,12 +326,13 @@ class ProgressBar:
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = perf_counter() - self._start
         left = ""
-        if 0 < progress < self.total:  # the work left at the mean pace so far
-            left = f", about {_duration(elapsed / progress * (self.total - progress))} left"
+        if 0 < progress < self.total:  # the work left at the mean pace so far, in whole seconds
+            left = f", about {format_seconds(max(round(elapsed / progress * (self.total - progress)), 1))} left"
         # Hundredths of a step (an epoch of 200 moves it every other epoch),
         # rounded down: 14.996 fits done is not 15.
         shown = f"{math.floor(progress * 100 + 1e-9) / 100:g}" if self.partial else f"{self.done}"
-        return f"{self.label} [{bar}] {shown}/{self.total}  {elapsed:.1f} s{left}"
+        # The time taken to a tenth of a second: its first microseconds are no news.
+        return f"{self.label} [{bar}] {shown}/{self.total}  {format_seconds(round(elapsed, 1))}{left}"
 
     def __exit__(self, *exc):
         self._listening.close()

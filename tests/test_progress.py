@@ -10,7 +10,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skmtl import MultiTaskKernelSVC, SharedMLPClassifier
-from skmtl._progress import ProgressBar, StatusLine, log_progress, progress_part, progress_ticks, tick
+from skmtl._progress import (
+    ProgressBar, StatusLine, format_seconds, log_progress, progress_part, progress_ticks, tick,
+)
 from skmtl.datasets import make_multitask_classification
 
 
@@ -23,9 +25,13 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def every_update(monkeypatch):
-    """No rate limit: every update is written, so that a fast test sees each one."""
-    monkeypatch.setattr(StatusLine, "LOG_INTERVAL", 0.0)
+    """No rate limit on a terminal: every update is drawn, so that a fast test sees each one."""
     monkeypatch.setattr(StatusLine, "TERMINAL_INTERVAL", 0.0)
+
+
+def _frames(terminal):
+    """The states drawn on a terminal, one after the other (each after a carriage return)."""
+    return [frame.rstrip() for frame in terminal.getvalue().split("\r")[1:]]
 
 
 def _epochs(n_epochs):
@@ -119,14 +125,14 @@ def test_the_smo_solver_ticks_its_way_down_to_tol(data, monkeypatch):
 
 
 def test_the_bar_shows_ticks_as_fractions_of_the_current_step(every_update):
-    out = io.StringIO()
+    out = Terminal()
     with ProgressBar(4, "fits", stream=out, width=8) as bar:
         _epochs(4)
         tick(0.5)  # a second solve of the same fit starting over: not a step back
         bar.advance()
         with progress_part(0, 2):
             _epochs(2)  # a fit made of two parts reports half of itself
-    lines = out.getvalue().splitlines()
+    lines = _frames(out)
     assert [line.split("  ")[0] for line in lines] == [
         "fits [........] 0/4",
         "fits [........] 0.25/4",
@@ -138,15 +144,16 @@ def test_the_bar_shows_ticks_as_fractions_of_the_current_step(every_update):
         "fits [###.....] 1.5/4",
     ]
     assert all(line.endswith(" left") for line in lines[1:])  # an estimate from the first tick on
+    out = Terminal()
     with ProgressBar(1, "fits", stream=out) as bar:
         bar.tick(0.999)
-    assert out.getvalue().splitlines()[-1].split("  ")[0].endswith("] 0.99/1")  # rounded down, not to 1
+    assert _frames(out)[-1].split("  ")[0].endswith("] 0.99/1")  # rounded down, not to 1
 
 
 def test_an_early_stopped_step_jumps_to_its_end_and_the_estimate_follows(every_update, monkeypatch):
     now = [0.0]
     monkeypatch.setattr("skmtl._progress.perf_counter", lambda: now[0])
-    out = io.StringIO()
+    out = Terminal()
     with ProgressBar(2, "fits", stream=out, width=4) as bar:  # starts at 0 s
         now[0] = 1.0
         tick(0.1)  # 0.1 of 2 fits done in 1 s, 10 s a fit: about 19 s left
@@ -154,10 +161,10 @@ def test_an_early_stopped_step_jumps_to_its_end_and_the_estimate_follows(every_u
         bar.advance()  # the fit stops early: 1 of 2 done in 5 s, 5 s a fit
         now[0] = 7.0
         tick(0.4)  # 1.4 of 2 done in 7 s, 5 s a fit
-    lines = out.getvalue().splitlines()
-    assert lines[1].endswith("0.1/2  1.0 s, about 19 s left")
-    assert lines[2].endswith("1/2  5.0 s, about 5 s left")
-    assert lines[3].endswith("1.4/2  7.0 s, about 3 s left")
+    lines = _frames(out)
+    assert lines[1].endswith("0.1/2  1 s, about 19 s left")
+    assert lines[2].endswith("1/2  5 s, about 5 s left")
+    assert lines[3].endswith("1.4/2  7 s, about 3 s left")
 
 
 def test_the_bar_estimates_the_time_left():
@@ -171,17 +178,43 @@ def test_the_bar_estimates_the_time_left():
     assert lines[-1].startswith("fits [####] 4/4") and "left" not in lines[-1]  # done: no estimate
 
 
-def test_a_log_gets_whole_lines_at_most_one_a_second_and_the_last_state():
-    out = io.StringIO()  # not a terminal
+def test_a_log_gets_a_plain_line_per_tenth_of_the_work():
+    out = io.StringIO()  # not a terminal: a file, a pipe
     with ProgressBar(3, "fits", stream=out) as bar:
         for _ in range(3):
-            _epochs(1000)
+            _epochs(1000)  # 3,000 ticks
             bar.advance()
     text = out.getvalue()
     assert "\r" not in text
     lines = text.splitlines()
-    assert len(lines) == 2  # the first state, then (less than a second later) the last
-    assert lines[0].startswith("fits [") and " 0/3 " in lines[0] and " 3/3 " in lines[1]
+    # The start, then each tenth as a tick reaches it (0.3, 0.6, ... of 3 fits), the estimate on each.
+    assert [line.split("] ")[1].split()[0] for line in lines] == [
+        "0/3", "0.3/3", "0.6/3", "0.9/3", "1.2/3", "1.5/3", "1.8/3", "2.1/3", "2.4/3", "2.7/3", "3/3",
+    ]
+    assert all(" left" in line for line in lines[1:-1]) and "left" not in lines[-1]
+
+
+def test_a_log_of_a_long_run_gets_a_line_every_five_minutes_between_tenths(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr("skmtl._progress.perf_counter", lambda: now[0])
+    out = io.StringIO()
+    with ProgressBar(100, "fits", stream=out, width=4) as bar:
+        for minute in range(1, 12):  # a fit takes a minute: tenths are 10 minutes apart
+            now[0] = 60.0 * minute
+            bar.advance()
+    lines = out.getvalue().splitlines()
+    assert [line.split("  ")[1].split(",")[0] for line in lines] == ["0 s", "5 min 00 s", "10 min 00 s"]
+    assert lines[-1].endswith("10/100  10 min 00 s, about 1 h 30 min left")
+
+
+def test_a_duration_is_written_one_way_at_every_scale():
+    assert [format_seconds(s) for s in (0, 0.00004, 0.0000786, 0.00757, 0.0622, 0.1, 1.0, 1.234, 9.996)] == [
+        "0 s", "0 s", "0.0001 s", "0.0076 s", "0.0622 s", "0.1 s", "1 s", "1.23 s", "10 s",
+    ]
+    assert [format_seconds(s) for s in (42.46, 59.96)] == ["42.5 s", "1 min 00 s"]
+    assert [format_seconds(s) for s in (60, 125.4, 3599.4, 3599.6, 3900, 86399)] == [
+        "1 min 00 s", "2 min 05 s", "59 min 59 s", "1 h 00 min", "1 h 05 min", "24 h 00 min",
+    ]
 
 
 def test_a_terminal_gets_one_line_redrawn_in_place():
