@@ -4,12 +4,22 @@ It compares classifiers on class labels and regressors on a numeric target:
 ``--kind auto`` (the default) reads a continuous target (by scikit-learn's
 ``type_of_target``) as a regression and says so in its first line.
 
+What it prints is written for a newcomer: a line that says what the score
+is and which way is better, each model in plain words before its
+scikit-learn spelling, the table of per-task scores and fit times (every
+duration in one format, ``format_seconds`` of ``skmtl._progress``), and last
+the command to run next (on one's own CSV after the generated data). Its
+progress goes to stderr: a line redrawn in place on a terminal, a plain
+line per tenth of the work in a file or pipe.
+
 Every failure the user can cause (a missing file or column, text in a
 feature column, one class, a task too small for the folds, an output path
-that cannot be written, ...) ends with a one-line message and exit status 1
-(2 for a bad option), never a traceback, and is found before the
-cross-validation starts where it can be; set ``SKMTL_DEBUG=1`` to see the
-traceback anyway. Ctrl-C stops the command with exit status 130.
+that cannot be written, ...) ends with a one-line message and exit status 1,
+never a traceback, and is found before the cross-validation starts where it
+can be. A bad option, or options that do not go together or do not apply to
+the chosen model (``--kernel`` with ``--model linear``, ...), which are never
+ignored, exit with status 2. Set ``SKMTL_DEBUG=1`` to see the traceback
+anyway. Ctrl-C stops the command with exit status 130.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from sklearn.base import clone
 from sklearn.utils.multiclass import type_of_target
 
 from ._memory import format_bytes
-from ._progress import StatusLine
+from ._progress import StatusLine, format_seconds
 from ._tasks import plain_id
 from ._version import __version__
 from .metrics import REGRESSION_SCORER_NAMES, TASK_SCORER_NAMES
@@ -101,16 +111,26 @@ linear models; their memory grows with the rows, not with their square
 (with --n-components the baselines of svc stay sklearn's exact SVC, whose
 time grows faster than the rows). Options of some models only (--kernel,
 --n-components, --probability, -C, --alpha, --epsilon, --task-similarity,
---hidden-layer-sizes, --backend, --class-weight) are refused with another.
+--hidden-layer-sizes, --backend, --class-weight) are refused with another,
+in a line naming the models they apply to (exit status 2), never ignored.
 
-Features are standardised inside each fold. Progress goes to stderr (a
-line when a file of a few MB or more is read, then a bar of the fits that
-moves during each fit: per epoch, per solver pass), the table to stdout.
-Ctrl-C stops the run (exit status 130).
+Features are standardised inside each fold. The output says first what the
+score is and which way is better, names each model in plain words, then as
+scikit-learn spells it, gives each task's score for each model (mean ± std
+over the folds) and the fit times, and ends with a command to run next.
+Progress goes to stderr: a line when a file of a few MB or more is read,
+then a bar of the fits that moves during each fit (per epoch, per solver
+pass), redrawn in place on a terminal, a line at each tenth of the work in
+a file or pipe. Ctrl-C stops the run (exit status 130).
 
 --scheduler sends the fits to a dask cluster (pip install 'skmtl[dask]');
 the bar then moves once per finished fit.
 """
+
+
+class UsageError(ValueError):
+    """Options that do not go together, or do not apply to the chosen model or data: exit status 2,
+    as argparse's usage errors, where an error of the data or a file is 1."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,8 +233,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--class-weight",
         choices=["none", "balanced", "balanced_per_task"],
-        help="classifiers: class weights of every model; balanced_per_task balances classes within "
-        "each task (the baselines get 'balanced') (default: none)",
+        help="--model svc, linear, logistic: class weights of every model; balanced_per_task balances "
+        "classes within each task (the baselines get 'balanced') (default: none)",
     )
     compare.add_argument(
         "--hidden-layer-sizes",
@@ -326,10 +346,7 @@ def _mlp(args):
     from .nn import SharedMLPClassifier
 
     return SharedMLPClassifier(
-        hidden_layer_sizes=args.hidden_layer_sizes,
-        class_weight=_class_weight(args),
-        backend=args.backend,
-        random_state=args.random_state,
+        hidden_layer_sizes=args.hidden_layer_sizes, backend=args.backend, random_state=args.random_state
     )
 
 
@@ -389,6 +406,8 @@ LINEAR_MODELS = ("linear", "logistic", "ridge", "linear-svr")
 #: Options that some models only use: (option, its dest, those models). Given
 #: with another model they are refused, not ignored: the table would report a
 #: run other than the one asked for. (--probability has messages of its own.)
+#: --class-weight is the multi-task model's and its baselines': MLPClassifier,
+#: the baselines of mlp, has no class weights (see OPTION_REASONS).
 MODEL_OPTIONS = (
     ("--kernel", "kernel", ("svc", "svr", "kernel-ridge")),
     ("--n-components", "n_components", ("svc", "kernel-ridge")),
@@ -398,8 +417,14 @@ MODEL_OPTIONS = (
     ("--task-similarity", "task_similarity", tuple(m for m in MODELS if m != "mlp")),
     ("--hidden-layer-sizes", "hidden_layer_sizes", ("mlp",)),
     ("--backend", "backend", ("mlp",)),
-    ("--class-weight", "class_weight", KIND_MODELS["classification"]),
+    ("--class-weight", "class_weight", ("svc", "linear", "logistic")),
 )
+
+#: Why an option is refused with a model, where its name alone does not say.
+OPTION_REASONS = {
+    ("--class-weight", "mlp"): "its baselines, scikit-learn's MLPClassifier, take no class weights, so only "
+    "the multi-task network would weigh the classes",
+}
 
 
 def _layers(text):
@@ -936,19 +961,19 @@ def _check_options(args, kind=None, found=None):
     model = args.model or (KIND_MODELS[kind][0] if kind else None)
     if model is None:
         if args.pos_label is not None and args.scoring != "f1":
-            raise ValueError("--pos-label applies to --scoring f1 only")
+            raise UsageError("--pos-label applies to --scoring f1 only")
         return
     if args.probability and model == "linear":
-        raise ValueError(
+        raise UsageError(
             "--probability applies to --model svc; --model linear (MultiTaskLinearSVC) gives no "
             "probabilities: use --model logistic"
         )
     if args.probability and _only_kind(model) == "regression":
-        raise ValueError(
+        raise UsageError(
             f"--probability applies to --model svc; --model {model} is a regressor, with no class probabilities"
         )
     if args.probability and model != "svc":
-        raise ValueError(f"--probability applies to --model svc (--model {model} gives probabilities anyway)")
+        raise UsageError(f"--probability applies to --model svc (--model {model} gives probabilities anyway)")
     model_kind = kind or _only_kind(model)
     # Which models of mlp's kind use an option is known once the data are read.
     for option, dest, models in MODEL_OPTIONS if model_kind else ():
@@ -960,20 +985,21 @@ def _check_options(args, kind=None, found=None):
                 f", the default regressor, chosen as {found}; pass --kind classification to read the "
                 "target as class labels" if found and args.model is None else ""
             )
-            raise ValueError(f"{option} applies to --model {users}{where}, not to --model {model}{chosen}")
+            why = f": {OPTION_REASONS[option, model]}" if (option, model) in OPTION_REASONS else ""
+            raise UsageError(f"{option} applies to --model {users}{where}, not to --model {model}{chosen}{why}")
     if _needs_probabilities(args.scoring) and model == "svc" and not args.probability:
-        raise ValueError(
+        raise UsageError(
             f"--scoring {args.scoring} needs class probabilities, which --model svc gives only "
             "with --probability: add --probability"
         )
     if _needs_probabilities(args.scoring) and model == "linear":
-        raise ValueError(
+        raise UsageError(
             f"--scoring {args.scoring} needs class probabilities, which --model linear "
             "(MultiTaskLinearSVC) does not give: use --model logistic (the same model with the "
             "logistic loss)"
         )
     if args.pos_label is not None and args.scoring != "f1":
-        raise ValueError("--pos-label applies to --scoring f1 only")
+        raise UsageError("--pos-label applies to --scoring f1 only")
 
 
 def _check_kind(args, kind):
@@ -987,21 +1013,25 @@ def _check_kind(args, kind):
         hint = ", or pass --kind regression if the target is a quantity" if auto and args.csv else ""
     other = "classification" if kind == "regression" else "regression"
     if args.model is not None and args.model not in KIND_MODELS[kind]:
-        raise ValueError(
+        raise UsageError(
             f"--model {args.model} is a {'classifier' if kind == 'regression' else 'regressor'}, but {why}: "
             f"choose a {'regressor' if kind == 'regression' else 'classifier'} "
             f"(--model {_join(KIND_MODELS[kind], 'or')}){hint}"
         )
     if args.scoring is not None and (args.scoring in REGRESSION_SCORER_NAMES) != (kind == "regression"):
         names = REGRESSION_SCORER_NAMES if kind == "regression" else CLASSIFICATION_SCORINGS
-        raise ValueError(
+        raise UsageError(
             f"--scoring {args.scoring} scores {other}, but {why}: use one of {', '.join(names)}{hint}"
         )
     if kind == "regression":
-        for option, given in (("--class-weight", args.class_weight), ("--probability", args.probability or None),
-                              ("--pos-label", args.pos_label)):
+        class_weight = _join(next(models for option, _, models in MODEL_OPTIONS if option == "--class-weight"))
+        for option, given, users in (
+            ("--class-weight", args.class_weight, f"--model {class_weight}"),
+            ("--probability", args.probability or None, "--model svc"),
+            ("--pos-label", args.pos_label, "--scoring f1"),
+        ):
             if given is not None:
-                raise ValueError(f"{option} applies to classification, but {why}: drop it{hint}")
+                raise UsageError(f"{option} applies to classification ({users}), but {why}: drop it{hint}")
 
 
 def _only_kind(model):
@@ -1171,7 +1201,9 @@ def _reading(args):
     line.show(f"reading {args.csv} ({format_bytes(size)}) ...", force=True)
     start = time.perf_counter()
     try:
-        yield lambda summary: line.show(f"read {summary} in {time.perf_counter() - start:.1f} s", force=True)
+        yield lambda summary: line.show(
+            f"read {summary} in {format_seconds(round(time.perf_counter() - start, 1))}", force=True
+        )
     finally:
         line.close()  # an error then starts a line of its own
 
@@ -1187,11 +1219,11 @@ def _data(args):
     targets = args.target or []
     if args.csv is None:
         if args.task_column or targets:
-            raise ValueError("--task-column and --target need a CSV file")
+            raise UsageError("--task-column and --target need a CSV file")
         if args.sep:
-            raise ValueError("--sep needs a CSV file")
+            raise UsageError("--sep needs a CSV file")
         if args.kind == "regression":
-            raise ValueError(
+            raise UsageError(
                 "--kind regression needs a CSV with a numeric target (--task-column COL --target COL); "
                 "the generated data hold class labels"
             )
@@ -1261,7 +1293,7 @@ def _compare(args) -> int:
     with _on_dask_cluster(args.scheduler) if args.scheduler else contextlib.nullcontext():
         X, y, tasks, source, by_target, kind, found = _data(args)
         _check_options(args, kind, found)  # now that the kind, and so the default model, is known
-        args = _with_model_defaults(args, kind)
+        given, args = args, _with_model_defaults(args, kind)
         if kind == "classification" and tasks is not None:
             _check_single_rows(y, tasks, next(iter(by_target)), args.cv)
         scoring = _scoring(args, by_target) if kind == "classification" else args.scoring or "r2"
@@ -1284,6 +1316,7 @@ def _compare(args) -> int:
         elif kind == "regression" and named:
             print(f"--model {args.model} is a regressor: the target{'s are' if len(args.target) > 1 else ' is'} "
                   "read as numbers (a regression).", flush=True)
+        print(_score_line(scoring, args.pos_label), flush=True)
         print(source, flush=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -1305,7 +1338,7 @@ def _compare(args) -> int:
     result = _plain_baselines(result, _final_step(model)[1])
     if tasks is None:  # the tasks are the targets (also where y had no column names)
         result = dataclasses.replace(result, tasks=np.array(args.target, dtype=object))
-    print(result)
+    print(_described(result, args))
     for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
         print(f"warning: {message}", file=sys.stderr)
     if args.json:
@@ -1313,6 +1346,7 @@ def _compare(args) -> int:
             json.dump({"data": source, **result.to_dict()}, handle, indent=2)
     if args.plot:
         result.plot().savefig(args.plot, dpi=120)
+    print(f"\n{_next_step(args, given)}")
     return 0
 
 
@@ -1384,6 +1418,137 @@ def _plain_baselines(result, final):
     return dataclasses.replace(result, descriptions=tuple(descriptions))
 
 
+#: What each scoring measures, and how to read its numbers (the scores are
+#: signed so that higher is better, as scikit-learn's).
+SCORING_WORDS = {
+    "roc_auc": ("ROC AUC", "1 is perfect, 0.5 is chance"),
+    "roc_auc_ovr": (
+        "one-vs-rest ROC AUC (each class against the rest, averaged over classes)", "1 is perfect, 0.5 is chance"
+    ),
+    "accuracy": ("accuracy (the share of rows whose class is predicted right)", "1 is perfect"),
+    "balanced_accuracy": (
+        "balanced accuracy (the share of each class predicted right, averaged over classes)",
+        "1 is perfect, 1 / (number of classes) is chance",
+    ),
+    "average_precision": (
+        "average precision (the area under the precision-recall curve)",
+        "1 is perfect, the share of positive rows is chance",
+    ),
+    "f1": ("F1 of the positive class", "1 is perfect"),
+    "f1_macro": ("macro F1 (the F1 of each class, averaged over classes)", "1 is perfect"),
+    "neg_log_loss": ("the negated log loss", "0 is perfect"),
+    "r2": ("R²", "1 is perfect, 0 is no better than predicting the mean"),
+    "explained_variance": ("explained variance", "1 is perfect, 0 is no better than predicting the mean"),
+    "neg_root_mean_squared_error": ("the negated root mean squared error (in the target's units)", "0 is perfect"),
+    "neg_mean_absolute_error": ("the negated mean absolute error (in the target's units)", "0 is perfect"),
+    "neg_normalized_mean_squared_error": (
+        "the negated normalised MSE (the mean squared error over the variance of the task's targets)",
+        "0 is perfect, -1 is no better than predicting the mean",
+    ),
+}
+
+
+def _score_line(scoring, pos_label=None):
+    """The first line of a run: what the score is, and which way is better.
+
+    ``scoring`` is a name of TASK_SCORER_NAMES, or the TaskScorer of
+    ``--scoring f1 --pos-label LABEL`` (named 'f1').
+
+    >>> print(_score_line("roc_auc"))  # doctest: +NORMALIZE_WHITESPACE
+    Score: ROC AUC within each task, on held-out folds, averaged over tasks
+    (higher is better; 1 is perfect, 0.5 is chance).
+    """
+    name = getattr(scoring, "name", scoring)
+    what, scale = SCORING_WORDS[name]
+    if name == "f1" and pos_label is not None:
+        what = f"F1 of the class {pos_label!r}"
+    return f"Score: {what} within each task, on held-out folds, averaged over tasks (higher is better; {scale})."
+
+
+#: Each model in plain words: what its multi-task model and its baselines are.
+MODEL_NOUNS = {
+    "svc": "kernel SVM", "linear": "linear SVM", "logistic": "logistic regression", "mlp": "network",
+    "svr": "kernel SVR", "kernel-ridge": "kernel ridge regression", "ridge": "ridge regression",
+    "linear-svr": "linear SVR",
+}
+
+
+def _plain_words(args):
+    """(multi-task, independent, pooled): the three models of ``args`` (defaults settled) in plain words."""
+    noun = MODEL_NOUNS[args.model]
+    if args.model == "mlp":
+        multi = "one network for all tasks: shared hidden layers, then an output per task"
+    else:
+        landmarks = (
+            f" (its kernel approximated by {args.n_components} Nyström landmarks)"
+            if args.n_components is not None else ""
+        )
+        similarity = (
+            "a task similarity learned from the data" if args.task_similarity == "learn"
+            else f"the task similarity fixed at {args.task_similarity:g} (0: independent tasks, 1: pooled)"
+        )
+        multi = f"one {noun}{landmarks} on all tasks together, with {similarity}"
+    return multi, f"one {noun} per task", f"one {noun} for all tasks, blind to which task a row is from"
+
+
+def _described(result, args):
+    """``result`` with each model named in plain words, then, on a line below, as scikit-learn spells it."""
+    return dataclasses.replace(result, descriptions=tuple(
+        f"{plain}\n      {spelling}" for plain, spelling in zip(_plain_words(args), result.descriptions)
+    ))
+
+
+#: The model that the last line of a run on a CSV suggests trying next, by --model
+#: (mlp: by kind): another family (kernel, linear, network), which gives
+#: probabilities where the one before did (logistic, mlp), but for mlp's classifier.
+NEXT_MODEL = {
+    "svc": "mlp", "linear": "svc", "logistic": "mlp", "ridge": "mlp", "svr": "ridge", "kernel-ridge": "ridge",
+    "linear-svr": "ridge", "classification": "svc", "regression": "ridge",
+}
+
+
+def _next_model(args):
+    """The model to try after ``args.model``: of the same kind, and one that the run's --scoring takes as it is."""
+    if args.model != "mlp":
+        return NEXT_MODEL[args.model]
+    if args.kind == "classification" and _needs_probabilities(args.scoring):
+        return "logistic"  # svc would need --probability
+    return NEXT_MODEL[args.kind]
+
+
+def _next_step(args, given):
+    """The last lines of a run: the command to run next, fitting the run just done.
+
+    After the generated data: the same on one's own CSV. After a CSV run: the
+    same command with --plot and --json where they were not given, else with
+    another model, without the options given (``given``: the arguments as
+    parsed, before the defaults) that it does not take. (The options to add,
+    not the whole command again: the user has it at hand, and a run on a
+    cluster prints what a local run does.)
+    """
+    if args.csv is None:
+        return (
+            "Next, your own data: a CSV with a header row, a column of task ids, a target column and "
+            "numeric features:\n  skmtl compare your.csv --task-column <column> --target <column>"
+        )
+    if args.plot is None:
+        learned = args.model != "mlp" and args.task_similarity == "learn"
+        picture = "each task's scores" + (" and the learned task similarity" if learned else "")
+        keep, added = ("", "") if args.json else (", and every score and fit time as JSON", " --json scores.json")
+        return f"Next, {picture} as a picture{keep}: the same command with --plot scores.png{added}."
+    other = _next_model(args)
+    dropped = [
+        option for option, dest, models in MODEL_OPTIONS if getattr(given, dest) is not None and other not in models
+    ]
+    dropped += ["--probability"] if given.probability else []  # svc's only, and svc is never next to itself
+    without = f", without {_join(dropped)}" if dropped else ""
+    words = _plain_words(argparse.Namespace(**{**vars(args), "model": other}))[0]
+    return (
+        f"Next, another multi-task model on these data: the same command with --model {other}{without} ({words}); "
+        f"{PROG} compare --help lists the models."
+    )
+
+
 class _Interrupted(BaseException):
     """Ctrl-C during a command.
 
@@ -1428,7 +1593,7 @@ def main(argv=None) -> int:
             raise
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ import pytest
 import skmtl._cli as cli  # the module: `skmtl` below is the command
 import skmtl.model_selection as model_selection
 from skmtl._cli import main, read_csv
-from skmtl._progress import StatusLine
+from skmtl._progress import format_seconds
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "schools.csv"
 
@@ -30,9 +30,26 @@ def skmtl(skmtl_command):
 def test_default_run_prints_the_per_task_table(skmtl):
     done = skmtl("compare")
     assert done.returncode == 0, done.stderr
-    assert "generated data: 20 tasks" in done.stdout
-    assert "multi-task" in done.stdout and "independent" in done.stdout and "pooled" in done.stdout
+    lines = done.stdout.splitlines()
+    # What a newcomer sees first: what the score is and which way is better.
+    assert lines[0] == (
+        "Score: ROC AUC within each task, on held-out folds, averaged over tasks (higher is better; 1 is perfect, "
+        "0.5 is chance)."
+    )
+    assert lines[1].startswith("generated data: 20 tasks")
+    # Each model in plain words, then as scikit-learn spells it.
+    assert lines[3:9] == [
+        "  multi-task: one kernel SVM on all tasks together, with a task similarity learned from the data",
+        "      StandardScaler() -> MultiTaskKernelSVC(task_similarity='learn')",
+        "  independent: one kernel SVM per task",
+        "      StandardScaler() -> SVC() per task",
+        "  pooled: one kernel SVM for all tasks, blind to which task a row is from",
+        "      StandardScaler() -> SVC() on all tasks",
+    ]
     assert "average" in done.stdout and "Per-task roc_auc" in done.stdout
+    # Last, the command to run on one's own data.
+    assert lines[-1] == "  skmtl compare your.csv --task-column <column> --target <column>"
+    assert lines[-2].startswith("Next, your own data: a CSV with a header row")
     assert "15/15" in done.stderr  # the progress bar
     assert "Traceback" not in done.stderr
 
@@ -52,6 +69,16 @@ def test_csv_run_with_json_and_plot(tmp_path, skmtl):
     assert report["tasks"] == ["Hillside", "Lakeview", "Moorland", "Riverside"]
     assert set(report["models"]) == {"multi-task", "independent", "pooled"}
     assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
+    # Fit times in the one format of every duration the command prints (the bar's, the reading line's).
+    (fit_times,) = [line for line in done.stdout.splitlines() if line.startswith("fit time")]
+    times = [report["models"][m] for m in ("multi-task", "independent", "pooled")]
+    expected = [f"{format_seconds(t['fit_time_mean'])} ± {format_seconds(t['fit_time_std'])}" for t in times]
+    assert re.split(r"\s{2,}", fit_times.strip()) == ["fit time", *expected]
+    # --plot and --json given: what is left to try is another model, without the options it does not take.
+    assert done.stdout.splitlines()[-1].startswith(
+        "Next, another multi-task model on these data: the same command with --model mlp, without --kernel and "
+        "--task-similarity (one network"
+    )
 
 
 def test_shared_mlp_model_on_a_csv(skmtl):
@@ -60,8 +87,25 @@ def test_shared_mlp_model_on_a_csv(skmtl):
         "--model", "mlp", "--hidden-layer-sizes", "8,4", "--quiet",
     )
     assert done.returncode == 0, done.stderr
+    assert "  multi-task: one network for all tasks: shared hidden layers, then an output per task\n" in done.stdout
     assert "SharedMLPClassifier" in done.stdout and "MLPClassifier" in done.stdout
     assert "Traceback" not in done.stderr
+    # Next: the picture and the JSON (no similarity to draw: the network has none).
+    assert done.stdout.splitlines()[-1] == (
+        "Next, each task's scores as a picture, and every score and fit time as JSON: the same command with "
+        "--plot scores.png --json scores.json."
+    )
+
+
+@pytest.mark.parametrize("scoring", cli.TASK_SCORER_NAMES)
+def test_the_first_line_says_what_each_score_is_and_which_way_is_better(scoring):
+    line = cli._score_line(scoring)
+    assert line.startswith("Score: ") and "(higher is better; " in line
+    if scoring.startswith("neg_"):  # a loss, negated
+        assert "negated" in line and "0 is perfect" in line
+    else:
+        assert "1 is perfect" in line
+    assert cli._score_line("f1", pos_label="yes").startswith("Score: F1 of the class 'yes' within each task")
 
 
 def test_console_script_and_help():
@@ -163,19 +207,21 @@ def test_bad_options_are_one_line_too(skmtl, args, message):
 # Progress ------------------------------------------------------------------
 
 
-def test_the_bar_moves_with_each_epoch_of_the_network(capsys, monkeypatch):
-    monkeypatch.setattr(StatusLine, "LOG_INTERVAL", 0.0)  # every update a line: the run takes a second
+def test_the_bar_in_a_log_is_a_line_per_tenth_that_moves_within_each_fit(capsys):
     status = main(["compare", str(EXAMPLE), "--task-column", "school", "--target", "passed", "--cv", "2",
                    "--model", "mlp", "--hidden-layer-sizes", "4"])
-    lines = capsys.readouterr().err.splitlines()
-    assert status == 0
+    lines = capsys.readouterr().err.splitlines()  # not a terminal: plain lines
+    assert status == 0 and "\r" not in "".join(lines)
     bars = [line for line in lines if line.startswith("cross-validating [")]
-    first_fit = [line for line in bars if re.search(r" 0\.\d+/6 ", line)]
-    # 200 epochs (the default max_iter) of the first fit: a line each, in hundredths of the fit.
-    assert len(first_fit) >= 100
-    assert {re.search(r" (0\.\d+)/6 ", line)[1] for line in first_fit} >= {"0.1", "0.5", "0.9"}
-    assert all(re.search(r"\d s, about \d+ s left$", line) for line in first_fit)
-    assert "\r" not in "".join(lines) and bars[-1].startswith("cross-validating [" + "#" * 30 + "] 6/6")
+    # A line at the start, then one each time another tenth of the 6 fits is done, whatever the
+    # 1,200 epochs (scikit-learn's MLPClassifier, the baselines, moves the bar a whole fit at once).
+    done = [float(re.search(r"\] ([\d.]+)/6 ", line)[1]) for line in bars]
+    tenths = [int(10 * d / 6 + 1e-9) for d in done]
+    assert tenths[0] == 0 and tenths[-1] == 10 and all(a < b for a, b in zip(tenths, tenths[1:]))
+    # 0.6 of 6 fits: the first tenth is reached within a fit, from the network's epochs.
+    assert done[1] == pytest.approx(0.6, abs=0.011)
+    assert all(re.search(r"\d s, about \d+ s left$", line) for line in bars[1:-1])
+    assert re.fullmatch(r"cross-validating \[#{30}\] 6/6  \d+(\.\d)? s", bars[-1])
 
 
 def _reading_lines(err):
@@ -189,7 +235,7 @@ def test_a_big_file_is_reported_as_it_is_read(capsys, monkeypatch):
     assert main(["compare", str(EXAMPLE), *options]) == 0
     reading, read = _reading_lines(capsys.readouterr().err)
     assert re.fullmatch(rf"reading {re.escape(str(EXAMPLE))} \(\d\.\d KiB\) \.\.\.", reading)
-    assert re.fullmatch(r"read 144 rows x 3 features, 4 tasks in \d\.\d s", read)
+    assert re.fullmatch(r"read 144 rows x 3 features, 4 tasks in \d+(\.\d)? s", read)  # as every duration
     assert main(["compare", str(EXAMPLE), *options, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
 
@@ -295,3 +341,35 @@ def test_scheduler_without_dask_says_how_to_install_it(capsys, monkeypatch):
                    "--scheduler", "tcp://127.0.0.1:8786"])
     lines = capsys.readouterr().err.splitlines()
     assert status == 1 and lines == ["skmtl compare: error: --scheduler needs dask: pip install 'skmtl[dask]'"]
+
+
+@pytest.mark.parametrize(
+    "kind, options",
+    [
+        ("classification", ["--kernel", "linear", "--task-similarity", "0.5", "--class-weight", "balanced"]),
+        ("classification", ["--model", "mlp", "--hidden-layer-sizes", "4", "--scoring", "neg_log_loss"]),
+        ("classification", ["--model", "logistic", "-C", "2", "--scoring", "neg_log_loss"]),
+        ("classification", ["--probability", "--n-components", "9"]),
+        ("regression", ["--model", "svr", "--epsilon", "0.2", "--kernel", "poly"]),
+        ("regression", ["--model", "mlp", "--backend", "torch"]),
+    ],
+)
+def test_the_next_model_suggested_runs_with_the_options_left(kind, options):
+    def parsed(options):
+        args = cli._parser().parse_args(["compare", "x.csv", "--task-column", "t", "--target", "y", "--kind", kind,
+                                         "--plot", "x.png", *options])
+        cli._check_options(args, kind)  # refuses an option the model does not take
+        return args
+
+    given = parsed(options)
+    line = cli._next_step(cli._with_model_defaults(given, kind), given)
+    found = re.fullmatch(r"Next, another multi-task model on these data: the same command with --model (\S+?)"
+                         r"(?:, without (.+?))? \(one .+\); skmtl compare --help lists the models\.", line)
+    assert found, line
+    other, dropped = found[1], re.split(r", | and ", found[2] or "")
+    kept = []
+    for option, value in zip(options, [*options[1:], None]):  # the options left, each with its value
+        if option.startswith("-") and option not in (*dropped, "--model"):
+            kept += [option] + ([value] if value is not None and not value.startswith("-") else [])
+    assert other != (given.model or cli.KIND_MODELS[kind][0])
+    parsed([*kept, "--model", other])  # not refused

@@ -7,6 +7,7 @@ runs the command in a subprocess as a user does.
 
 import json
 import os
+import re
 import signal
 import sys
 
@@ -136,7 +137,7 @@ def test_ctrl_c_stops_the_command_with_status_130(tmp_path, capsys, monkeypatch,
     assert sent
     assert status == 130
     assert [line for line in err.splitlines() if line.strip()] == ["skmtl compare: interrupted"]
-    assert "multi-task" not in out and "average" not in out  # no table
+    assert "Per-task" not in out and "fit time" not in out  # no table
     assert not (tmp_path / "out.json").exists()
     assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
 
@@ -361,8 +362,10 @@ def test_the_linear_models_take_the_options_of_the_svc(tmp_path, capsys, runs, m
     assert default.task_similarity == "learn" and default.C == 1.0 and default.class_weight is None
 
 
-@pytest.mark.parametrize("model, name", LINEAR_MODELS)
-def test_a_linear_model_runs_beside_baselines_named_plainly(tmp_path, capsys, model, name):
+@pytest.mark.parametrize("model, name, words", [
+    ("linear", "MultiTaskLinearSVC", "linear SVM"), ("logistic", "MultiTaskLogisticRegression", "logistic regression"),
+])
+def test_a_linear_model_runs_beside_baselines_named_plainly(tmp_path, capsys, model, name, words):
     status, out, err = _run(capsys, _write(tmp_path), "--model", model, "--cv", "2", "--quiet",
                             "--json", tmp_path / "out.json")
     assert status == 0, err
@@ -373,8 +376,8 @@ def test_a_linear_model_runs_beside_baselines_named_plainly(tmp_path, capsys, mo
         "independent": f"StandardScaler() -> {name}() per task, fitted as a single task",
         "pooled": f"StandardScaler() -> {name}() on all tasks, fitted as a single task",
     }
-    for model_name, description in described.items():
-        assert f"  {model_name}: {description}\n" in out
+    for model_name, description in described.items():  # in plain words, then as scikit-learn spells it
+        assert f"  {model_name}: one {words}" in out and f"\n      {description}\n" in out
     assert "task_similarity=0.0" not in out
     report = json.loads((tmp_path / "out.json").read_text())
     assert {model_name: report["models"][model_name]["description"] for model_name in described} == described
@@ -427,11 +430,78 @@ def test_three_classes_with_the_linear_svc_point_to_logistic_for_probabilities(t
         ("mlp", ["-C", "2"], "-C applies to --model svc, linear and logistic, not to --model mlp"),
         ("mlp", ["--task-similarity", "0.5"],
          "--task-similarity applies to --model svc, linear and logistic, not to --model mlp"),
+        ("mlp", ["--class-weight", "balanced"],
+         "--class-weight applies to --model svc, linear and logistic, not to --model mlp: its baselines, "
+         "scikit-learn's MLPClassifier, take no class weights, so only the multi-task network would weigh the classes"),
     ],
 )
 def test_an_option_the_model_does_not_use_is_refused(tmp_path, capsys, runs, model, option, message):
     line = _error(*_run(capsys, _write(tmp_path), "--model", model, *option)[::2])
     assert line == f"skmtl compare: error: {message}" and not runs
+
+
+#: Every option that some models only take, with a value, the parameter it sets and the value set.
+MODEL_OPTIONS = {
+    "--kernel": (["poly"], "kernel", "poly"),
+    "--n-components": (["7"], "n_components", 7),
+    "-C": (["3"], "C", 3.0),
+    "--alpha": (["0.3"], "alpha", 0.3),
+    "--epsilon": (["0.2"], "epsilon", 0.2),
+    "--task-similarity": (["0.25"], "task_similarity", 0.25),
+    "--hidden-layer-sizes": (["5"], "hidden_layer_sizes", (5,)),
+    "--backend": (["torch"], "backend", "torch"),
+    "--class-weight": (["balanced"], "class_weight", "balanced"),
+    "--probability": ([], "probability", True),
+}
+
+#: Which of them each model takes, written out here, apart from the command's own table. --class-weight
+#: is not mlp's: its baselines, MLPClassifier, have no class weights (the comparison would be lopsided).
+TAKES = {
+    ("classification", "svc"): "--kernel --n-components -C --task-similarity --class-weight --probability",
+    ("classification", "linear"): "-C --task-similarity --class-weight",
+    ("classification", "logistic"): "-C --task-similarity --class-weight",
+    ("classification", "mlp"): "--hidden-layer-sizes --backend",
+    ("regression", "ridge"): "--alpha --task-similarity",
+    ("regression", "svr"): "--kernel -C --epsilon --task-similarity",
+    ("regression", "kernel-ridge"): "--kernel --n-components --alpha --task-similarity",
+    ("regression", "linear-svr"): "-C --epsilon --task-similarity",
+    ("regression", "mlp"): "--hidden-layer-sizes --backend",
+}
+
+
+@pytest.fixture(scope="module")
+def two_csvs(tmp_path_factory):
+    """{kind: a CSV of that kind's target}: class labels, and continuous numbers (--kind auto: a regression)."""
+    folder = tmp_path_factory.mktemp("matrix")
+    rng = np.random.RandomState(0)
+    rows = [(task, i % 2, rng.randn()) for task in "ab" for i in range(24)]  # 24 rows a task: --probability fits
+    paths = {kind: folder / f"{kind}.csv" for kind in ("classification", "regression")}
+    for kind, row in (("classification", "{t},{c},{f0:.3f},{x:.3f}\n"), ("regression", "{t},{f0:.3f},{c},{x:.3f}\n")):
+        paths[kind].write_text("site,label,f0,f1\n" + "".join(row.format(t=t, c=c, f0=c + x, x=x) for t, c, x in rows))
+    return paths
+
+
+@pytest.mark.parametrize("option", MODEL_OPTIONS)
+@pytest.mark.parametrize("kind, model", TAKES)
+def test_every_option_reaches_the_models_that_take_it_and_is_refused_by_the_others(
+    skmtl_command, runs, two_csvs, kind, model, option
+):
+    values, param, expected = MODEL_OPTIONS[option]
+    done = skmtl_command("compare", two_csvs[kind], "--task-column", "site", "--target", "label", "--cv", "2",
+                         "--model", model, option, *values)
+    lines = done.stderr.splitlines()
+    if option in TAKES[kind, model].split():
+        assert len(runs) == 1, done.stderr  # the run started with it
+        estimator = runs[0]["estimator"]
+        final = getattr(estimator, "regressor", estimator)[-1]  # a regression's targets are standardised too
+        assert final.get_params()[param] == expected
+        return
+    # Refused before the run, in one line naming the option and the models of the kind that take it.
+    assert done.returncode == 2 and not runs and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"skmtl compare: error: {option} applies to ")
+    takers = [m for (k, m), taken in TAKES.items() if k == kind and option in taken.split()]
+    named = lines[0].split(" applies to ")[1].split(" not to ")[0]
+    assert all(re.search(rf"\b{m}\b(?!-)", named) for m in takers), lines[0]
 
 
 # 13. --n-components: the Nyström route of the kernel SVC ---------------------------------
@@ -448,7 +518,11 @@ def test_n_components_reaches_the_kernel_svc(tmp_path, capsys, runs):
 def test_n_components_runs(tmp_path, capsys):
     status, out, err = _run(capsys, _write(tmp_path), *FAST, "--n-components", "8")
     assert status == 0, err
-    assert "multi-task: StandardScaler() -> MultiTaskKernelSVC(kernel='linear', n_components=8, random_state=0)" in out
+    assert (
+        "  multi-task: one kernel SVM (its kernel approximated by 8 Nyström landmarks) on all tasks together, "
+        "with the task similarity fixed at 0.5 (0: independent tasks, 1: pooled)\n"
+        "      StandardScaler() -> MultiTaskKernelSVC(kernel='linear', n_components=8, random_state=0)\n"
+    ) in out
 
 
 @pytest.mark.parametrize("given", ["0", "-3", "2.5", "x"])
@@ -495,7 +569,7 @@ def test_a_gram_matrix_too_large_is_refused_in_the_commands_words(tmp_path, caps
         "Pass --n-components 500 (the kernel approximated with 500 landmarks, in memory linear in the rows) "
         "or --model linear, or use fewer rows."
     )
-    assert "average" not in out  # no table
+    assert "Per-task" not in out  # no table
 
 
 @pytest.mark.parametrize(

@@ -63,13 +63,27 @@ def test_a_continuous_target_is_compared_by_regressors_and_the_first_line_says_s
         "the target 'score' is continuous (43 distinct numbers: 55.2, 52.1, 52.2, ...): comparing regressors; "
         "pass --kind classification to treat it as class labels."
     )
-    assert lines[1].endswith("exams.csv: 45 rows, 3 tasks, 2 features")
-    assert lines[2] == "Per-task r2, mean ± std over 3 folds (* best of the row, ties all starred)"
+    assert lines[1] == (
+        "Score: R² within each task, on held-out folds, averaged over tasks (higher is better; 1 is perfect, "
+        "0 is no better than predicting the mean)."
+    )
+    assert lines[2].endswith("exams.csv: 45 rows, 3 tasks, 2 features")
+    assert lines[3] == "Per-task r2, mean ± std over 3 folds (* best of the row, ties all starred)"
     # Targets standardised for every regressor (kernel ridge has no intercept, SVR's epsilon is in their units).
     targets = ", targets by StandardScaler()"
-    assert lines[3] == f"  multi-task: StandardScaler() -> MultiTaskRidge(task_similarity='learn'){targets}"
-    assert lines[4] == f"  independent: StandardScaler() -> MultiTaskRidge(){targets} per task, fitted as a single task"
-    assert lines[5] == f"  pooled: StandardScaler() -> MultiTaskRidge(){targets} on all tasks, fitted as a single task"
+    assert lines[4:10] == [
+        "  multi-task: one ridge regression on all tasks together, with a task similarity learned from the data",
+        f"      StandardScaler() -> MultiTaskRidge(task_similarity='learn'){targets}",
+        "  independent: one ridge regression per task",
+        f"      StandardScaler() -> MultiTaskRidge(){targets} per task, fitted as a single task",
+        "  pooled: one ridge regression for all tasks, blind to which task a row is from",
+        f"      StandardScaler() -> MultiTaskRidge(){targets} on all tasks, fitted as a single task",
+    ]
+    # --plot and --json given: the next step is another model.
+    assert lines[-1] == (
+        "Next, another multi-task model on these data: the same command with --model mlp (one network for all "
+        "tasks: shared hidden layers, then an output per task); skmtl compare --help lists the models."
+    )
     assert "9/9" in done.stderr and "Traceback" not in done.stderr  # the progress bar, as for labels
     report = json.loads((tmp_path / "out.json").read_text())
     assert report["kind"] == "regression" and report["scoring"] == "r2"
@@ -136,10 +150,11 @@ def test_model_chooses_among_the_regressors_with_their_options(tmp_path, capsys,
                                    "explained_variance, neg_mean_absolute_error, neg_normalized_mean_squared_error, "
                                    "neg_root_mean_squared_error, r2, or pass --kind classification to treat the "
                                    "target as class labels"),
-        (["--class-weight", "balanced"], "--class-weight applies to classification, but the target is continuous: "
-                                         "drop it, or pass --kind classification to treat the target as class labels"),
-        (["--kind", "regression", "--probability"], "--probability applies to classification, but --kind regression "
-                                                    "is given: drop it"),
+        (["--class-weight", "balanced"], "--class-weight applies to classification (--model svc, linear and "
+                                         "logistic), but the target is continuous: drop it, or pass --kind "
+                                         "classification to treat the target as class labels"),
+        (["--kind", "regression", "--probability"], "--probability applies to classification (--model svc), but "
+                                                    "--kind regression is given: drop it"),
         (["--model", "svr", "--alpha", "1"], "--alpha applies to --model ridge and kernel-ridge, not to --model svr"),
         (["--kernel", "rbf"], "--kernel applies to --model svr and kernel-ridge, not to --model ridge, the default "
                               "regressor, chosen as the target 'score' is continuous (43 distinct numbers: 55.2, "

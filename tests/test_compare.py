@@ -74,7 +74,7 @@ def test_learned_similarity_is_kept_and_recovers_the_clusters(learned):
 
 def test_table_frame_dict_and_plot(learned):
     text = str(learned)
-    assert "Per-task roc_auc" in text and "average" in text and "fit time (s)" in text
+    assert "Per-task roc_auc" in text and "average" in text and "fit time" in text
     assert "best on" in text and text.count("\n") > 10
     assert "multi-task=" in repr(learned)
     frame = learned.to_frame()
@@ -89,10 +89,14 @@ def test_table_frame_dict_and_plot(learned):
     import matplotlib
 
     matplotlib.use("Agg")
+    assert as_dict["similarity_source"] == "learned" and learned.similarity_source == "learned"
     figure = learned.plot()
-    assert len(figure.axes) == 3  # bars, heat map, its colour bar
-    assert [t.get_text() for t in figure.axes[1].get_xticklabels()] == ["0", "1", "2", "3"]
-    assert len(learned.plot(similarity=False).axes) == 1
+    assert len(figure.axes) == 4  # scores, gains, heat map, its colour bar
+    heat = figure.axes[2]
+    assert sorted(t.get_text() for t in heat.get_xticklabels()) == ["0", "1", "2", "3"]  # clustered order
+    assert heat.get_title() == "Learned task similarity (mean over 3 folds)"
+    assert len(learned.plot(similarity=False).axes) == 2
+    matplotlib.pyplot.close("all")
 
 
 def test_task_column_in_a_pipeline_with_any_baseline(data):
@@ -111,6 +115,7 @@ def test_task_column_in_a_pipeline_with_any_baseline(data):
     )
     assert list(result.tasks) == ["u0", "u1", "u2", "u3"] and result.scoring == "accuracy"
     assert result.task_similarity is not None  # the fixed Omega, shown as it is
+    assert result.similarity_source == "given"
     assert "LogisticRegression() per task" in result.descriptions[1]
     assert result.summary()["multi-task"]["mean"] > result.summary()["pooled"]["mean"]
 

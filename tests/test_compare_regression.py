@@ -103,12 +103,14 @@ def test_table_dict_and_plot_name_the_metric(result):
     matplotlib.use("Agg")
     figure = result.plot()
     assert figure.axes[0].get_ylabel() == "r2 (mean over 3 folds)"
-    # No chance line (a regression has no chance level): the only lines are the error bars.
-    assert all(line.get_label().startswith("_") for line in figure.axes[0].lines)
+    # The reference line of R² is 0, what predicting each task's mean scores.
+    (zero,) = [line for line in figure.axes[0].lines if not line.get_label().startswith("_")]
+    assert zero.get_label() == "0: each task's mean" and list(zero.get_ydata()) == [0, 0]
     rmse = type(result)(**{**result.__dict__, "scoring": "neg_root_mean_squared_error"})
     assert rmse.plot().axes[0].get_ylabel() == (
         "neg_root_mean_squared_error (mean over 3 folds, negated: higher is better)"
     )
+    matplotlib.pyplot.close("all")
 
 
 def test_undefined_r2_is_reported_in_regression_words(data):

@@ -127,8 +127,9 @@ def compare_with_single_task(
     -------
     result : ComparisonResult
         Per-task and task-averaged scores (mean and standard deviation over
-        the folds), fit times, the learned task similarity when the model has
-        one; printable, with ``to_frame()``, ``to_dict()`` and ``plot()``.
+        the folds), fit times, the model's task similarity when it has one
+        (``similarity_source`` says whether it was learned or given);
+        printable, with ``to_frame()``, ``to_dict()`` and ``plot()``.
         Its tasks are sorted, or in the wide ``y``'s column order.
 
     Examples
@@ -240,7 +241,13 @@ def compare_with_single_task(
         fit_times=fit_times,
         # The folds' learned matrices, averaged: all folds hold all tasks, in order.
         task_similarity=np.mean(similarities, axis=0) if similarities else None,
+        similarity_source=_similarity_source(final) if similarities else None,
     )
+
+
+def _similarity_source(final):
+    """'learned' when the model learns its task similarity ('learn' is the only string), else 'given'."""
+    return "learned" if isinstance(getattr(final, "task_similarity", None), str) else "given"
 
 
 def _inner(estimator):
