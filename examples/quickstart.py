@@ -1,4 +1,6 @@
-"""Does sharing help? Independent, pooled and multi-task SVMs on grouped data.
+"""
+Quickstart: independent, pooled and multi-task SVMs on grouped data
+===================================================================
 
 Ten tasks in two clusters of related rules. Cross-validation compares one SVM
 per task (rho=0), one SVM for all (rho=1), a fixed amount of sharing (rho=0.5)
