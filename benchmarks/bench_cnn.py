@@ -11,7 +11,7 @@ images (n, 28, 28, 2) (the two images as two channels) and a wide y with
 two columns.
 
 Data (no download): MultiMNIST in small, as in
-``examples/keras_conv_two_inputs.py``: scikit-learn's 8x8 digits upsampled
+``examples/plot_keras_conv.py``: scikit-learn's 8x8 digits upsampled
 to 28x28 (bilinear) in [0, 1], split 75/25, each sample two random images
 of its split (fixed seeds); ``--n`` training pairs (2048), 1024 test pairs.
 
@@ -26,7 +26,7 @@ one untimed warm-up fit of each model on 128 samples, of:
   nn.Flatten(), nn.Linear(10816, 128), nn.ReLU(), nn.Linear(128, 64),
   nn.ReLU())``, two ``nn.Linear(64, 10)`` heads, the mean cross-entropy
   over all labelled entries of the batch (skmtl's default objective, see
-  doc/shared_mlp.md: with both tasks labelled, the mean of the two heads'
+  doc/user_guide/loss_weighting.md: with both tasks labelled, the mean of the two heads'
   mean losses), ``torch.optim.Adam``, ``torch.randperm`` batches of 32;
 * SharedCNNClassifier(backend='torch', device='cpu').
 

@@ -40,6 +40,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._doc_links import DocLinkMixin
 from ._version import __version__
 
 #: What a fitted single-task model stores as its only task id.
@@ -619,7 +620,7 @@ def _text_column(X, task_column) -> tuple[str, object]:
     return "a feature column", "<column>"
 
 
-class TaskDataMixin:
+class TaskDataMixin(DocLinkMixin):  # every task estimator's diagram links to its API page
     """Task handling for skmtl estimators: one implementation of the contract.
 
     Subclasses define a ``task_column`` parameter and call

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils import get_tags
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
+from ._doc_links import DocLinkMixin
 from ._tasks import _locate_task_column, names_are_positions, readable_input_errors, without_column
 
 __all__ = ["FeatureTransformer"]
@@ -31,7 +32,7 @@ def _names_the_column(columns, task_column) -> bool:
     return task_column in list(columns) and not names_are_positions(columns)
 
 
-class FeatureTransformer(TransformerMixin, BaseEstimator):
+class FeatureTransformer(DocLinkMixin, TransformerMixin, BaseEstimator):
     """Apply a transformer to the features and pass the task column through.
 
     The task column keeps its name (DataFrame input) or its index (array

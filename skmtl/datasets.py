@@ -7,6 +7,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_random_state
 
+__all__ = ["make_multitask_classification"]
+
 
 def make_multitask_classification(
     n_samples: int = 1000,

@@ -52,6 +52,8 @@ from ._tasks import (
     show_ids,
 )
 
+__all__ = ["TaskScorer", "get_task_scorer", "make_task_scorer", "normalized_mean_squared_error"]
+
 _RESPONSE_METHODS = ("predict", "predict_proba", "decision_function")
 
 

@@ -55,7 +55,7 @@ _ATTRIBUTES_DOC = """coef_ : ndarray of shape (n_tasks, n_features)
         Omega updates made with 'learn' (0 otherwise).
     n_features_in_ : int
         Number of columns of ``X`` in fit, task column included.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` in fit, when it had string column names."""
 
 

@@ -120,7 +120,7 @@ _DOC_SECTIONS = {
         Number of tasks.
     n_features_in_ : int
         Number of columns of ``X`` in fit, task column included.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` in fit, when it had string column names.
 """,
 }

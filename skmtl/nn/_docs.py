@@ -197,7 +197,7 @@ _TRAINING_ATTRIBUTES = """\
         labels each carries).
     n_features_in_ : int
         Features seen in ``fit``, task column included.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names."""
 
 #: What a regressor's docstring says about its score and about normalize_targets.
