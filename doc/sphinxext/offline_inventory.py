@@ -19,7 +19,7 @@ here (checked against the published pages):
 * NumPy: ``reference/generated/{name}.html#{name}``, methods on pages of
   their own; the random generators on the two pages of ``numpy.random``.
 * SciPy: ``reference/generated/{name}.html#{name}``.
-* pandas: ``reference/api/{name}.html#{name}``, methods on pages of their own.
+* pandas: ``reference/api/{name}.html#{name}`` (classes and functions; no methods).
 * PyTorch: ``generated/{name}.html#{name}``, methods on their class's page;
   tensors, devices and dtypes on the two pages that describe them, the
   optimizers' base class on the page of ``torch.optim``.
@@ -154,7 +154,7 @@ PROJECTS = [
             "torch.manual_seed": ("function", "generated/torch.manual_seed.html"),
             "torch.set_num_threads": ("function", "generated/torch.set_num_threads.html"),
             "torch.cuda.is_available": ("function", "generated/torch.cuda.is_available.html"),
-            "torch.nn.Parameter": ("class", "generated/torch.nn.parameter.Parameter.html"),
+            "torch.nn.Parameter": ("class", "generated/torch.nn.parameter.Parameter.html#torch.nn.parameter.Parameter"),
             "torch.optim.Optimizer": ("class", "optim.html"),
         },
         exclude=("torch.nn.Buffer", "torch.nn.LinearCrossEntropyOptions", "torch.nn.Parameter",
