@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import r2_score, root_mean_squared_error
 from sklearn.pipeline import make_pipeline
@@ -89,6 +90,37 @@ def test_a_pipeline_of_a_regressor_and_the_wide_form(data):
     fitted = make_pipeline(StandardScaler(), PooledTaskRegressor()).fit(X[train], Y.iloc[train])
     expected = get_task_scorer("r2").per_task(fitted, X[test], Y.iloc[test])
     assert result.scores[2, 0] == pytest.approx(list(expected.values()), rel=1e-12)
+
+
+@pytest.mark.parametrize("nesting", ["pipeline(ttr)", "ttr(pipeline)", "pipeline(ttr(pipeline))"])
+def test_target_transforms_and_pipelines_in_any_nesting_reach_the_model_and_the_baselines_keep_them(data, nesting):
+    X, y, tasks = data
+
+    def nest(model):
+        """The nesting around ``model``, and the prefix of its fit parameters."""
+        step = type(model).__name__.lower()
+        return {
+            "pipeline(ttr)": (make_pipeline(StandardScaler(), TransformedTargetRegressor(model)),
+                              "transformedtargetregressor__"),
+            "ttr(pipeline)": (TransformedTargetRegressor(make_pipeline(StandardScaler(), model)), f"{step}__"),
+            "pipeline(ttr(pipeline))": (
+                make_pipeline(StandardScaler(), TransformedTargetRegressor(make_pipeline(StandardScaler(), model))),
+                f"transformedtargetregressor__{step}__"),
+        }[nesting]
+
+    result = compare_with_single_task(nest(MultiTaskRidge(task_similarity="learn"))[0], X, y, tasks=tasks, cv=3,
+                                      baseline_estimator=Ridge(), random_state=0)
+    assert result.similarity_source == "learned" and result.task_similarity.shape == (4, 4)
+    # The baselines keep the nesting: the scaling of X and the transform of the targets.
+    for text, end in zip(result.descriptions, ["", " per task", " on all tasks"]):
+        assert text.startswith("StandardScaler() -> ") and text.endswith(f", targets by None{end}")
+    # The pooled baseline is the same nesting around a pooled Ridge: the same scores, refitted by hand.
+    train, test = list(TaskStratifiedKFold(3, shuffle=True, random_state=0, target_type="continuous")
+                       .split(X, y, groups=tasks))[0]
+    pooled, prefix = nest(PooledTaskRegressor(Ridge()))
+    predicted = pooled.fit(X[train], y[train], **{f"{prefix}tasks": tasks[train]}).predict(X[test], tasks=tasks[test])
+    rows = tasks[test] == 1
+    assert result.scores[2, 0, 1] == pytest.approx(r2_score(y[test][rows], predicted[rows]), rel=1e-12)
 
 
 def test_table_dict_and_plot_name_the_metric(result):

@@ -1,4 +1,5 @@
-"""skmtl.plotting and ComparisonResult.plot: headless, labelled, readable for 2 to 200 tasks, and refusals."""
+"""skmtl.plotting (and ComparisonResult.plot, which is plot_comparison): headless, labelled, readable for 2 to
+200 tasks, and refusals."""
 
 import io
 import sys
@@ -10,6 +11,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib", reason="the plots need matplotlib (pip install 'skmtl[plot]')")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.compose import TransformedTargetRegressor  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -18,7 +20,13 @@ from sklearn.svm import SVC  # noqa: E402
 from skmtl import MultiTaskRidge, SharedMLPClassifier, SharedMLPRegressor  # noqa: E402
 from skmtl._similarity import similarity_from_rho  # noqa: E402
 from skmtl.model_selection._result import ComparisonResult  # noqa: E402
-from skmtl.plotting import plot_loss_curves, plot_task_similarity, plot_task_weights  # noqa: E402
+from skmtl.plotting import (  # noqa: E402
+    SCORER_LEVELS,
+    plot_comparison,
+    plot_loss_curves,
+    plot_task_similarity,
+    plot_task_weights,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -82,6 +90,21 @@ def test_labels_are_thinned_and_do_not_overlap_for_200_tasks():
     ax.figure.canvas.draw()
     assert _no_overlap(ax.get_xticklabels()) and _no_overlap(ax.get_yticklabels())
     assert len(_labels(plot_task_similarity(omega, max_labels=10).xaxis)) <= 10
+
+
+def test_a_pipeline_ending_in_a_target_transform_gives_its_similarity_and_unfitted_models_are_said():
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(60, 2), np.repeat(["a", "b", "c"], 20)
+    y = X[:, 0] + 0.1 * rng.randn(60)
+    nested = make_pipeline(StandardScaler(), TransformedTargetRegressor(MultiTaskRidge(task_similarity="learn")))
+    nested.fit(X, y, transformedtargetregressor__tasks=tasks)
+    ax = plot_task_similarity(nested, cluster=False)
+    assert _labels(ax.xaxis) == ["a", "b", "c"]
+    omega = nested[-1].regressor_.task_similarity_
+    scale = np.sqrt(np.diag(omega))
+    assert np.allclose(ax.images[0].get_array(), omega / np.outer(scale, scale))
+    with pytest.raises(NotFittedError, match="MultiTaskRidge is not fitted yet"):
+        plot_task_similarity(MultiTaskRidge(task_similarity="learn"))
 
 
 def test_fitted_estimators_and_pipelines_give_their_similarity_and_tasks():
@@ -150,6 +173,18 @@ def test_loss_curves_of_many_tasks_are_unnamed_and_a_subset_can_be_named(network
     assert names[0] == "task c" and "task a" not in names
     with pytest.raises(ValueError, match=r"tasks \['z'\] were not seen in fit"):
         plot_loss_curves(network, tasks=["z"])
+
+
+def test_a_run_of_a_few_epochs_has_whole_epoch_ticks():
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(40, 2), np.repeat(["a", "b"], 20)
+    model = SharedMLPRegressor(hidden_layer_sizes=(4,), max_iter=5, loss_weighting="uncertainty", random_state=0)
+    with warnings.catch_warnings(action="ignore"):  # 5 epochs: not converged
+        model.fit(X, X[:, 0], tasks=tasks)
+    for ax in (plot_loss_curves(model), plot_task_weights(model)):
+        low, high = ax.get_xlim()
+        ticks = [tick for tick in ax.get_xticks() if low <= tick <= high]
+        assert ticks and all(float(tick).is_integer() for tick in ticks)  # not 1.5, 2.5, ...
 
 
 def test_task_weights_over_epochs(network):
@@ -245,7 +280,69 @@ def test_a_far_outlier_does_not_flatten_the_others_and_undefined_tasks_are_said(
     result.scores[0, :, 3] = -25.0  # one hopeless task of the multi-task model
     result.scores[:, :, 5] = np.nan  # a task no model could be scored on
     scores, gains = result.plot().axes
-    assert scores.get_ylim()[0] > -1 and "1 below the axis (lowest -25)" in scores.get_title()
+    assert scores.get_ylim()[0] > -1 and "1 point (1 task) below the axis (lowest -25)" in scores.get_title()
+    assert "1 task below the axis" in gains.get_title()  # its gain too
     assert "above 0 on" in gains.get_title() and "of 11 tasks (1 undefined: no bar)" in gains.get_title()
     (zero,) = [line for line in scores.lines if line.get_label() == "0: each task's mean"]
     assert list(zero.get_ydata()) == [0, 0]
+
+
+def test_plot_comparison_is_what_the_result_plots():
+    result = _result(6)
+    figure, same = plot_comparison(result, figsize=(9, 5)), result.plot(figsize=(9, 5))
+    assert list(figure.get_size_inches()) == [9, 5]
+    assert [ax.get_title() for ax in figure.axes] == [ax.get_title() for ax in same.axes]
+    assert [label.get_text() for label in figure.legends[0].get_texts()][-1] == "chance (0.5)"  # models first
+
+
+def test_undefined_baselines_give_no_reference_line_and_all_undefined_a_plain_axis():
+    result = _result(4, scoring="accuracy", source=None)
+    result.scores[1:] = np.nan  # no baseline could be scored: no "better baseline" to draw
+    scores = result.plot().axes[0]
+    assert [line.get_label() for line in scores.lines if not line.get_label().startswith("_")] == []
+    assert [text.get_text() for text in scores.figure.legends[0].get_texts()][1:] == [
+        "independent (undefined)", "pooled (undefined)"]
+    assert np.isfinite(scores.get_ylim()).all()
+    result.scores[:] = np.nan
+    assert result.plot().axes[0].get_ylim() == (0.0, 1.0)
+
+
+def test_a_learned_similarity_with_a_zero_diagonal_entry_is_drawn_as_it_is():
+    result = _result(4)
+    result.task_similarity[2, :] = result.task_similarity[:, 2] = 0.0  # a task the model shared nothing with
+    heat = result.plot().axes[2]
+    assert "task similarity" in heat.figure.axes[3].get_ylabel()  # Omega itself: its correlation is undefined
+
+
+@pytest.mark.parametrize("scoring", sorted(SCORER_LEVELS))
+def test_every_scorer_has_its_reference_and_the_axis_stops_at_the_best_score(scoring):
+    result = _result(5, scoring=scoring, source=None)
+    chance, best = SCORER_LEVELS[scoring]
+    shift = -1.0 if best == 0.0 else 0.0  # negated losses are at most 0
+    result.scores += shift
+    result.scores[:, :, 0] = best + np.array([0.3, -0.3, 0.0, 0.3, -0.3])  # error bars far past the best
+    scores = result.plot().axes[0]
+    (line,) = [line for line in scores.lines if not line.get_label().startswith("_")]
+    if chance is not None:
+        assert (line.get_ydata()[0], line.get_label()) == chance
+    low, high = scores.get_ylim()
+    assert best <= high <= best + 0.03 * (high - low)
+
+
+def test_every_task_scorer_has_its_levels_and_the_normalized_mse_is_referenced_to_each_tasks_mean():
+    from skmtl.metrics import TASK_SCORER_NAMES
+
+    assert sorted(SCORER_LEVELS) == sorted(TASK_SCORER_NAMES)
+    assert SCORER_LEVELS["neg_normalized_mean_squared_error"] == ((-1.0, "-1: each task's mean"), 0.0)
+
+
+def test_29_short_labels_stay_side_by_side_and_long_ones_turn_upright():
+    short = _result(29, source=None)
+    short.tasks = np.array([str(k) for k in range(1, 30)], dtype=object)  # Landmine's ids
+    figure = short.plot()
+    figure.canvas.draw()
+    labels = figure.axes[1].get_xticklabels()
+    assert labels[0].get_rotation() == 0 and _no_overlap(labels)
+    long = _result(29, source=None).plot().axes[1].get_xticklabels()  # "site28": 6 characters
+    assert long[0].get_rotation() == 90
+

@@ -202,8 +202,8 @@ def compare_with_single_task(
     check_estimator_kind(baseline_estimator, "baseline_estimator", estimator_kind)  # before any fit
     models = [
         estimator,
-        _replace_final(estimator, step, Independent(baseline_estimator, task_column=column)),
-        _replace_final(estimator, step, Pooled(baseline_estimator, task_column=column)),
+        _replace_final(estimator, Independent(baseline_estimator, task_column=column)),
+        _replace_final(estimator, Pooled(baseline_estimator, task_column=column)),
     ]
     folds = _folds(cv, X, y, ids, random_state, task_list, entries, target_type)
     # The name of the step that takes the ids as tasks= (None: the bare
@@ -250,44 +250,80 @@ def _similarity_source(final):
     return "learned" if isinstance(getattr(final, "task_similarity", None), str) else "given"
 
 
-def _inner(estimator):
-    """What a TransformedTargetRegressor wraps (its fitted copy once fitted), else the estimator.
+def _unwrap(estimator):
+    """(parameter names from ``estimator`` down to its final model, which of them are Pipeline steps, that model).
 
-    Its ``fit`` and ``predict`` pass ``tasks=`` (or ``step__tasks=``) on to
-    the wrapped model unchanged, so the model that gets the tasks is found inside.
+    The final model is found through any nesting of Pipelines (their last
+    step) and TransformedTargetRegressors (the fitted ``regressor_`` once
+    fitted, else ``regressor``).
     """
-    if isinstance(estimator, TransformedTargetRegressor):
-        return getattr(estimator, "regressor_", estimator.regressor)
-    return estimator
+    names, steps = [], []
+    while True:
+        if isinstance(estimator, TransformedTargetRegressor):
+            names.append("regressor")
+            steps.append(False)
+            estimator = getattr(estimator, "regressor_", estimator.regressor)
+        elif hasattr(estimator, "steps"):
+            names.append(estimator.steps[-1][0])
+            steps.append(True)
+            estimator = estimator.steps[-1][1]
+        else:
+            return names, steps, estimator
+
+
+def final_estimator(estimator):
+    """The model at the end of any nesting of Pipelines and TransformedTargetRegressors, else ``estimator``.
+
+    It is the model that gets the tasks, and holds what the multi-task model
+    learned (``task_similarity_``, ``loss_curve_``, ...).
+
+    Examples
+    --------
+    >>> from sklearn.compose import TransformedTargetRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmtl.linear_model import MultiTaskRidge
+    >>> final_estimator(make_pipeline(StandardScaler(), TransformedTargetRegressor(MultiTaskRidge())))
+    MultiTaskRidge()
+    """
+    return _unwrap(estimator)[2]
 
 
 def _final_step(estimator):
-    """(name of the last pipeline step or None, the model that gets the tasks)."""
-    inner = _inner(estimator)
-    if hasattr(inner, "steps"):
-        return inner.steps[-1][0], inner.steps[-1][1]
-    return None, inner
+    """(how ``fit`` reaches the final model, the final model).
+
+    The first is the ``step__`` prefix of its fit parameters (``'a__b'`` for
+    step ``b`` of a Pipeline that is step ``a``), or None when it takes
+    ``tasks=`` itself: a TransformedTargetRegressor passes its fit
+    parameters on unchanged, so it adds nothing to the prefix.
+    """
+    names, steps, final = _unwrap(estimator)
+    return "__".join(name for name, step in zip(names, steps) if step) or None, final
 
 
 def _describe(estimator, final=None, suffix=""):
-    """One line: 'StandardScaler() -> SVC() per task'."""
-    inner = _inner(estimator)
-    steps = [model for _, model in inner.steps] if hasattr(inner, "steps") else [inner]
-    if final is not None:
-        steps[-1] = final
-    text = " -> ".join(" ".join(repr(model).split()) for model in steps)
-    if inner is not estimator:
-        text = f"{text}, targets by {' '.join(repr(estimator.transformer).split())}"
-    return f"{text} {suffix}".rstrip()
+    """One line: 'StandardScaler() -> SVC() per task', the final model replaced by ``final`` when given."""
+    return f"{_chain(estimator, final)} {suffix}".rstrip()
 
 
-def _replace_final(estimator, step, model):
-    """``estimator`` with ``model`` in place of the model that gets the tasks."""
+def _chain(estimator, final):
+    """The steps down to the final model, joined by ' -> ', each target transform said after them."""
     if isinstance(estimator, TransformedTargetRegressor):
-        return clone(estimator).set_params(regressor=_replace_final(estimator.regressor, step, model))
-    if step is None:
-        return model
-    return clone(estimator).set_params(**{step: model})
+        return f"{_chain(estimator.regressor, final)}, targets by {_one_line(estimator.transformer)}"
+    if hasattr(estimator, "steps"):
+        return " -> ".join([_one_line(model) for _, model in estimator.steps[:-1]]
+                           + [_chain(estimator.steps[-1][1], final)])
+    return _one_line(estimator if final is None else final)
+
+
+def _one_line(model):
+    return " ".join(repr(model).split())
+
+
+def _replace_final(estimator, model):
+    """``estimator`` with ``model`` in place of its final model (see :func:`final_estimator`)."""
+    names = _unwrap(estimator)[0]
+    return clone(estimator).set_params(**{"__".join(names): model}) if names else model
 
 
 def _wide_targets(X, y, tasks, column, kind):
@@ -381,5 +417,5 @@ def _fit_and_score(model, X, y, ids, fold, scorer, step, task_list):
         response = scorer.response(model, X_test, None if step is False else ids[test])
         by_task = scorer.score_by_task(y[test], response, ids[test], getattr(model, "classes_", None))
     scores = np.array([by_task.get(plain_id(t), np.nan) for t in task_list])
-    similarity = getattr(_final_step(model)[1], "task_similarity_", None)
+    similarity = getattr(final_estimator(model), "task_similarity_", None)
     return scores, fit_time, similarity

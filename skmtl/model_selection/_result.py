@@ -47,6 +47,24 @@ class ComparisonResult:
         Where ``task_similarity`` came from: learned from the data (the
         model's ``task_similarity='learn'``) or given (a number or a
         matrix); None when there is none, or it is not known.
+
+    Examples
+    --------
+    :func:`~skmtl.compare_with_single_task` returns one; here one is made
+    up: 3 models, 2 folds, 2 tasks.
+
+    >>> import numpy as np
+    >>> from skmtl.model_selection import ComparisonResult
+    >>> result = ComparisonResult(
+    ...     scoring="r2", models=("multi-task", "independent", "pooled"),
+    ...     descriptions=("MultiTaskRidge()", "Ridge() per task", "Ridge() on all tasks"),
+    ...     tasks=np.array(["a", "b"], dtype=object), task_sizes=np.array([40, 60]),
+    ...     scores=np.array([[[0.8, 0.6], [0.7, 0.6]], [[0.7, 0.5], [0.6, 0.5]], [[0.5, 0.4], [0.5, 0.4]]]),
+    ...     fit_times=np.ones((3, 2)), kind="regression")
+    >>> result.n_folds, round(result.summary()["multi-task"]["mean"], 3)
+    (2, 0.675)
+    >>> np.round(result.to_frame().loc["a", ["multi-task", "independent", "pooled"]], 3).tolist()
+    [0.75, 0.65, 0.5]
     """
 
     scoring: str
@@ -70,11 +88,12 @@ class ComparisonResult:
 
     def summary(self) -> dict:
         """Model -> mean and std over folds of the task-averaged score, and fit times."""
-        averages = self.fold_averages()
+        averages = np.ma.masked_invalid(self.fold_averages())  # NaN, not a warning, where no fold is defined
+        mean, std = averages.mean(axis=1).filled(np.nan), averages.std(axis=1).filled(np.nan)
         return {
             model: {
-                "mean": float(np.nanmean(averages[m])),
-                "std": float(np.nanstd(averages[m])),
+                "mean": float(mean[m]),
+                "std": float(std[m]),
                 "fit_time_mean": float(self.fit_times[m].mean()),
                 "fit_time_std": float(self.fit_times[m].std()),
             }
@@ -205,184 +224,40 @@ class ComparisonResult:
     def plot(self, *, similarity="auto", figsize=None):
         """Per-task scores, the multi-task model's gain per task, and the task similarity.
 
-        The tasks are sorted by the multi-task model's gain over the better
-        of the two baselines on each task, so the tasks where sharing helps
-        come first; with many tasks every k-th is labelled. The score panel
-        has a reference line: chance (0.5) for ROC AUC, 0 for R² and explained
-        variance (predicting each task's mean), else the better baseline's
-        task-averaged score.
+        See :func:`skmtl.plotting.plot_comparison`, which draws it: the tasks
+        sorted by the gain over the better baseline, a chance or baseline
+        line, and a clustered heat map of the task similarity.
 
         Parameters
         ----------
         similarity : bool or 'auto', default='auto'
-            Add a clustered heat map of ``task_similarity``
-            (:func:`skmtl.plotting.plot_task_similarity`); 'auto' does when
-            there is one that is not the same number for every pair of tasks
-            (that one is stated in the figure's title instead).
+            Add a clustered heat map of ``task_similarity``; 'auto' does
+            when there is one that is not the same number for every pair of
+            tasks (that one is stated in the legend's title instead).
         figsize : tuple, default=None
             Figure size in inches; None: 13 x 6 with the heat map, 10 x 6
-            without (1560 or 1200 pixels wide at dpi=120), whatever the
-            number of tasks.
+            without.
 
         Returns
         -------
         figure : matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from skmtl import MultiTaskKernelSVC, compare_with_single_task
+        >>> from skmtl.datasets import make_multitask_classification
+        >>> X, y, tasks, _ = make_multitask_classification(150, n_tasks=3, random_state=0)
+        >>> result = compare_with_single_task(MultiTaskKernelSVC(kernel="linear", task_similarity="learn"),
+        ...                                   X, y, tasks=tasks, cv=3, random_state=0)
+        >>> figure = result.plot()
+        >>> figure.axes[0].get_ylabel(), figure.axes[2].get_title()
+        ('roc_auc (mean over 3 folds)', 'Learned task similarity (mean over 3 folds)')
         """
-        from ..plotting import _pyplot
+        from ..plotting import plot_comparison
 
-        plt = _pyplot("plot")
-        matrix = self.task_similarity
-        constant = matrix is not None and _is_constant(matrix)
-        show_similarity = matrix is not None and not constant if similarity == "auto" else bool(similarity)
-        if show_similarity and matrix is None:
-            raise ValueError("This result holds no task similarity (the model has none).")
-        if figsize is None:
-            figsize = (13.0, 6.0) if show_similarity else (10.0, 6.0)
-        figure = plt.figure(figsize=figsize, layout="constrained")
-        grid = figure.add_gridspec(2, 2 if show_similarity else 1, height_ratios=[3, 2],
-                                   width_ratios=[1.5, 1] if show_similarity else [1])
-        scores = figure.add_subplot(grid[0, 0])
-        gains = figure.add_subplot(grid[1, 0], sharex=scores)
-        order = self._plot_scores(scores)
-        self._plot_gains(gains, order)
-        handles, labels = scores.get_legend_handles_labels()
-        legend_title = "model (task-averaged score)"
-        if show_similarity:
-            from ..plotting import plot_task_similarity
-
-            title = self._similarity_title() + (" (the same for every pair)" if constant else "")
-            plot_task_similarity(matrix, tasks=self.tasks, ax=figure.add_subplot(grid[:, 1]), title=title)
-        elif constant and len(matrix) > 1:  # said in words: a heat map of one colour shows nothing
-            title = self._similarity_title()
-            value = "" if "rho=" in title else f": {_off_diagonal(matrix)[0]:.3g}"
-            pairs = "between the two tasks" if len(matrix) == 2 else "for every pair of tasks"
-            legend_title += f"\n{title}{value} {pairs} (no heat map)"
-        # The models first, then the reference line.
-        figure.legend(
-            handles[1:] + handles[:1], labels[1:] + labels[:1], loc="outside upper center", ncol=4,
-            title=legend_title, fontsize="small", title_fontsize="small",
-        )
-        return figure
-
-    def _plot_scores(self, ax):
-        """Each model's mean score per task (error bars: std over folds); return the task order."""
-        mean, std, _ = self._per_task()
-        summary = self.summary()
-        gain = self._gains()
-        order = np.argsort(-np.where(np.isnan(gain), -np.inf, gain), kind="stable")  # undefined last
-        n_tasks, n_models = len(self.tasks), len(self.models)
-        positions = np.arange(n_tasks)
-        few = n_tasks <= 30  # error bars and side-by-side markers stay readable
-        spread = np.concatenate([mean - std, mean + std]) if few else mean
-        value, words, colour = self._reference(summary)
-        (low, high), cut = _limits(spread, mean, value)
-        for m, model in enumerate(self.models):
-            x = positions + ((m - (n_models - 1) / 2) * 0.22 if few else 0)
-            ax.errorbar(
-                x, mean[m, order], yerr=std[m, order] if few else None, fmt=_MARKERS[m % len(_MARKERS)],
-                color=f"C{m}", markersize=6 if few else 3.5, elinewidth=0.8, capsize=2 if few else 0,
-                label=f"{model} ({summary[model]['mean']:.3f})",
-            )
-            below = mean[m, order] < low  # far below the others: an arrow at the edge, said in the title
-            ax.plot(x[below], np.full(below.sum(), low + 0.03 * (high - low)), "v", color=f"C{m}", markersize=7)
-        ax.axhline(value, color=colour, linewidth=1, linestyle="--", label=words, zorder=0)
-        ax.set_ylim(low, high)
-        ax.tick_params(axis="x", labelbottom=False)
-        ax.set_xlim(-0.6, n_tasks - 0.4)
-        # The metric names the axis; a negated loss says which way is better.
-        negated = ", negated: higher is better" if self.scoring.startswith("neg_") else ""
-        ax.set_ylabel(f"{self.scoring} (mean over {self.n_folds} folds{negated})")
-        ax.set_title(f"Per-task {self.scoring}, tasks sorted by the gain below{cut}", fontsize="medium")
-        ax.grid(axis="y", alpha=0.3)
-        return order
-
-    def _reference(self, summary):
-        """(value, legend words, colour) of the score panel's reference line.
-
-        Without a chance level (accuracy: the majority rate is each task's
-        own), the better baseline's task-averaged score, in its colour.
-        """
-        if self.scoring in _CHANCE:
-            return (*_CHANCE[self.scoring], "0.3")
-        m = 1 + int(np.nanargmax([summary[model]["mean"] for model in self.models[1:]]))
-        return summary[self.models[m]]["mean"], f"{self.models[m]}, task-averaged", f"C{m}"
-
-    def _plot_gains(self, ax, order):
-        """Multi-task minus the better baseline on each task, in ``order``, around a 0 line."""
-        from ..plotting import _every, _thin_ticks
-
-        gain = self._gains()[order]
-        colours = np.where(np.isnan(gain), "0.6", np.where(gain > 0, "C0", "C3"))
-        ax.bar(np.arange(len(gain)), np.nan_to_num(gain), 0.8, color=colours)
-        ax.axhline(0.0, color="black", linewidth=0.8)
-        labels = [str(task) for task in self.tasks[order]]
-        step = _thin_ticks(ax.xaxis, labels, 40)
-        ax.set_xlabel(f"task (by gain{_every(step)})")
-        ax.set_ylabel(f"{self.models[0]} minus\nbetter baseline")
-        (low, high), cut = _limits(gain, gain, 0.0)
-        ax.set_ylim(low, high)
-        defined = np.isfinite(gain)
-        undefined = f" ({len(gain) - defined.sum()} undefined: no bar)" if not defined.all() else ""
-        ax.set_title(f"Gain per task: above 0 on {np.sum(gain > 0)} of {defined.sum()} tasks{undefined}{cut}",
-                     fontsize="medium")
-        ax.grid(axis="y", alpha=0.3)
-
-    def _gains(self):
-        """Per task, the first model's mean score minus the better other model's (NaN: undefined)."""
-        mean = self._per_task()[0]
-        best = np.max(np.where(np.isnan(mean[1:]), -np.inf, mean[1:]), axis=0)
-        gain = mean[0] - best
-        return np.where(np.isfinite(gain), gain, np.nan)
-
-    def _similarity_title(self):
-        """The heat map's title, saying where the similarity came from."""
-        if self.similarity_source == "learned":
-            return f"Learned task similarity (mean over {self.n_folds} folds)"
-        if self.similarity_source == "given":
-            matrix = self.task_similarity
-            if _is_constant(matrix) and np.allclose(np.diag(matrix), 1.0) and len(matrix) > 1:
-                return f"Task similarity (given: rho={_off_diagonal(matrix)[0]:.3g})"
-            return "Task similarity (given)"
-        return "Task similarity"
-
-
-#: Per-task metrics with a level any model reaches without learning: (value, legend words).
-_CHANCE = {
-    "roc_auc": (0.5, "chance (0.5)"),
-    "roc_auc_ovr": (0.5, "chance (0.5)"),
-    "r2": (0.0, "0: each task's mean"),
-    "explained_variance": (0.0, "0: each task's mean"),
-}
-
-_MARKERS = ("o", "s", "^", "D", "v")
-
-
-def _limits(spread, points, reference):
-    """((low, high) y limits, words on what they cut): every value and the reference,
-    unless a few lie far below the rest, as an R² of -25 beside scores near 0.8.
-
-    ``spread`` holds what should fit (means and error bars), ``points`` the
-    means; "far" is 3 times the 10-90% range below the 10th percentile.
-    """
-    values = np.append(spread[np.isfinite(spread)], reference)
-    q10, q90 = np.percentile(values, [10, 90])
-    low = max(values.min(), q10 - 3 * (q90 - q10)) if q90 > q10 else values.min()
-    high = values.max()
-    pad = 0.06 * (high - low) if high > low else 0.05 * max(abs(high), 1.0)
-    points = points[np.isfinite(points)]
-    cut = points[points < low - pad]
-    words = f"; {len(cut)} below the axis (lowest {cut.min():.3g})" if len(cut) else ""
-    return (low - pad, high + pad), words
-
-
-def _off_diagonal(matrix):
-    return matrix[~np.eye(len(matrix), dtype=bool)] if len(matrix) > 1 else np.diag(matrix)
-
-
-def _is_constant(matrix):
-    """One number off the diagonal and one on it: a heat map would show nothing."""
-    scale = max(float(np.abs(matrix).max()), 1e-300)
-    return bool(np.ptp(_off_diagonal(matrix)) <= 1e-9 * scale and np.ptp(np.diag(matrix)) <= 1e-9 * scale)
+        return plot_comparison(self, similarity=similarity, figsize=figsize)
 
 
 def _none_if_nan(value):
