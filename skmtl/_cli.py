@@ -42,6 +42,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.multiclass import type_of_target
 
+from ._cli_words import _described, _next_step, _score_line
 from ._memory import format_bytes
 from ._progress import StatusLine, format_seconds
 from ._tasks import plain_id
@@ -233,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--class-weight",
         choices=["none", "balanced", "balanced_per_task"],
-        help="--model svc, linear, logistic: class weights of every model; balanced_per_task balances "
+        help=f"--model {', '.join(CLASS_WEIGHT_MODELS)}: class weights of every model; balanced_per_task balances "
         "classes within each task (the baselines get 'balanced') (default: none)",
     )
     compare.add_argument(
@@ -403,11 +404,14 @@ KIND_MODELS = {
 #: The linear models: their baselines are the same model fitted as a single task.
 LINEAR_MODELS = ("linear", "logistic", "ridge", "linear-svr")
 
+#: The models that take --class-weight: it weighs the classes of the multi-task
+#: model and of its baselines alike. MLPClassifier, the baselines of mlp, has no
+#: class weights (see OPTION_REASONS).
+CLASS_WEIGHT_MODELS = ("svc", "linear", "logistic")
+
 #: Options that some models only use: (option, its dest, those models). Given
 #: with another model they are refused, not ignored: the table would report a
 #: run other than the one asked for. (--probability has messages of its own.)
-#: --class-weight is the multi-task model's and its baselines': MLPClassifier,
-#: the baselines of mlp, has no class weights (see OPTION_REASONS).
 MODEL_OPTIONS = (
     ("--kernel", "kernel", ("svc", "svr", "kernel-ridge")),
     ("--n-components", "n_components", ("svc", "kernel-ridge")),
@@ -417,7 +421,7 @@ MODEL_OPTIONS = (
     ("--task-similarity", "task_similarity", tuple(m for m in MODELS if m != "mlp")),
     ("--hidden-layer-sizes", "hidden_layer_sizes", ("mlp",)),
     ("--backend", "backend", ("mlp",)),
-    ("--class-weight", "class_weight", ("svc", "linear", "logistic")),
+    ("--class-weight", "class_weight", CLASS_WEIGHT_MODELS),
 )
 
 #: Why an option is refused with a model, where its name alone does not say.
@@ -1024,9 +1028,8 @@ def _check_kind(args, kind):
             f"--scoring {args.scoring} scores {other}, but {why}: use one of {', '.join(names)}{hint}"
         )
     if kind == "regression":
-        class_weight = _join(next(models for option, _, models in MODEL_OPTIONS if option == "--class-weight"))
         for option, given, users in (
-            ("--class-weight", args.class_weight, f"--model {class_weight}"),
+            ("--class-weight", args.class_weight, f"--model {_join(CLASS_WEIGHT_MODELS)}"),
             ("--probability", args.probability or None, "--model svc"),
             ("--pos-label", args.pos_label, "--scoring f1"),
         ):
@@ -1416,137 +1419,6 @@ def _plain_baselines(result, final):
         for text in result.descriptions[1:]
     ]
     return dataclasses.replace(result, descriptions=tuple(descriptions))
-
-
-#: What each scoring measures, and how to read its numbers (the scores are
-#: signed so that higher is better, as scikit-learn's).
-SCORING_WORDS = {
-    "roc_auc": ("ROC AUC", "1 is perfect, 0.5 is chance"),
-    "roc_auc_ovr": (
-        "one-vs-rest ROC AUC (each class against the rest, averaged over classes)", "1 is perfect, 0.5 is chance"
-    ),
-    "accuracy": ("accuracy (the share of rows whose class is predicted right)", "1 is perfect"),
-    "balanced_accuracy": (
-        "balanced accuracy (the share of each class predicted right, averaged over classes)",
-        "1 is perfect, 1 / (number of classes) is chance",
-    ),
-    "average_precision": (
-        "average precision (the area under the precision-recall curve)",
-        "1 is perfect, the share of positive rows is chance",
-    ),
-    "f1": ("F1 of the positive class", "1 is perfect"),
-    "f1_macro": ("macro F1 (the F1 of each class, averaged over classes)", "1 is perfect"),
-    "neg_log_loss": ("the negated log loss", "0 is perfect"),
-    "r2": ("R²", "1 is perfect, 0 is no better than predicting the mean"),
-    "explained_variance": ("explained variance", "1 is perfect, 0 is no better than predicting the mean"),
-    "neg_root_mean_squared_error": ("the negated root mean squared error (in the target's units)", "0 is perfect"),
-    "neg_mean_absolute_error": ("the negated mean absolute error (in the target's units)", "0 is perfect"),
-    "neg_normalized_mean_squared_error": (
-        "the negated normalised MSE (the mean squared error over the variance of the task's targets)",
-        "0 is perfect, -1 is no better than predicting the mean",
-    ),
-}
-
-
-def _score_line(scoring, pos_label=None):
-    """The first line of a run: what the score is, and which way is better.
-
-    ``scoring`` is a name of TASK_SCORER_NAMES, or the TaskScorer of
-    ``--scoring f1 --pos-label LABEL`` (named 'f1').
-
-    >>> print(_score_line("roc_auc"))  # doctest: +NORMALIZE_WHITESPACE
-    Score: ROC AUC within each task, on held-out folds, averaged over tasks
-    (higher is better; 1 is perfect, 0.5 is chance).
-    """
-    name = getattr(scoring, "name", scoring)
-    what, scale = SCORING_WORDS[name]
-    if name == "f1" and pos_label is not None:
-        what = f"F1 of the class {pos_label!r}"
-    return f"Score: {what} within each task, on held-out folds, averaged over tasks (higher is better; {scale})."
-
-
-#: Each model in plain words: what its multi-task model and its baselines are.
-MODEL_NOUNS = {
-    "svc": "kernel SVM", "linear": "linear SVM", "logistic": "logistic regression", "mlp": "network",
-    "svr": "kernel SVR", "kernel-ridge": "kernel ridge regression", "ridge": "ridge regression",
-    "linear-svr": "linear SVR",
-}
-
-
-def _plain_words(args):
-    """(multi-task, independent, pooled): the three models of ``args`` (defaults settled) in plain words."""
-    noun = MODEL_NOUNS[args.model]
-    if args.model == "mlp":
-        multi = "one network for all tasks: shared hidden layers, then an output per task"
-    else:
-        landmarks = (
-            f" (its kernel approximated by {args.n_components} Nyström landmarks)"
-            if args.n_components is not None else ""
-        )
-        similarity = (
-            "a task similarity learned from the data" if args.task_similarity == "learn"
-            else f"the task similarity fixed at {args.task_similarity:g} (0: independent tasks, 1: pooled)"
-        )
-        multi = f"one {noun}{landmarks} on all tasks together, with {similarity}"
-    return multi, f"one {noun} per task", f"one {noun} for all tasks, blind to which task a row is from"
-
-
-def _described(result, args):
-    """``result`` with each model named in plain words, then, on a line below, as scikit-learn spells it."""
-    return dataclasses.replace(result, descriptions=tuple(
-        f"{plain}\n      {spelling}" for plain, spelling in zip(_plain_words(args), result.descriptions)
-    ))
-
-
-#: The model that the last line of a run on a CSV suggests trying next, by --model
-#: (mlp: by kind): another family (kernel, linear, network), which gives
-#: probabilities where the one before did (logistic, mlp), but for mlp's classifier.
-NEXT_MODEL = {
-    "svc": "mlp", "linear": "svc", "logistic": "mlp", "ridge": "mlp", "svr": "ridge", "kernel-ridge": "ridge",
-    "linear-svr": "ridge", "classification": "svc", "regression": "ridge",
-}
-
-
-def _next_model(args):
-    """The model to try after ``args.model``: of the same kind, and one that the run's --scoring takes as it is."""
-    if args.model != "mlp":
-        return NEXT_MODEL[args.model]
-    if args.kind == "classification" and _needs_probabilities(args.scoring):
-        return "logistic"  # svc would need --probability
-    return NEXT_MODEL[args.kind]
-
-
-def _next_step(args, given):
-    """The last lines of a run: the command to run next, fitting the run just done.
-
-    After the generated data: the same on one's own CSV. After a CSV run: the
-    same command with --plot and --json where they were not given, else with
-    another model, without the options given (``given``: the arguments as
-    parsed, before the defaults) that it does not take. (The options to add,
-    not the whole command again: the user has it at hand, and a run on a
-    cluster prints what a local run does.)
-    """
-    if args.csv is None:
-        return (
-            "Next, your own data: a CSV with a header row, a column of task ids, a target column and "
-            "numeric features:\n  skmtl compare your.csv --task-column <column> --target <column>"
-        )
-    if args.plot is None:
-        learned = args.model != "mlp" and args.task_similarity == "learn"
-        picture = "each task's scores" + (" and the learned task similarity" if learned else "")
-        keep, added = ("", "") if args.json else (", and every score and fit time as JSON", " --json scores.json")
-        return f"Next, {picture} as a picture{keep}: the same command with --plot scores.png{added}."
-    other = _next_model(args)
-    dropped = [
-        option for option, dest, models in MODEL_OPTIONS if getattr(given, dest) is not None and other not in models
-    ]
-    dropped += ["--probability"] if given.probability else []  # svc's only, and svc is never next to itself
-    without = f", without {_join(dropped)}" if dropped else ""
-    words = _plain_words(argparse.Namespace(**{**vars(args), "model": other}))[0]
-    return (
-        f"Next, another multi-task model on these data: the same command with --model {other}{without} ({words}); "
-        f"{PROG} compare --help lists the models."
-    )
 
 
 class _Interrupted(BaseException):

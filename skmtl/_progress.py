@@ -239,9 +239,12 @@ class ProgressBar:
     On a terminal the bar is one line redrawn in place as it moves. Elsewhere
     (a file, a pipe: a log) it is a plain line at the start, each time
     another tenth of the work is done, and at the end: a dozen lines
-    whatever the run's length, and at least one every
-    :attr:`LOG_SILENCE` seconds (five minutes), so that a long run's log
-    still shows it alive.
+    whatever the run's length. While the work reports its progress (a
+    :func:`tick` or a step's end), the first report :attr:`LOG_SILENCE`
+    seconds (five minutes) or more after the last line writes one too, so
+    that a long run's log still shows it alive. There is no timer: a fit
+    that does not tick (scikit-learn's models, a fit in a worker process or
+    on a dask cluster) leaves the log silent until it ends.
 
     Parameters
     ----------
@@ -269,7 +272,7 @@ class ProgressBar:
      'fits [###.] 16/20', 'fits [###.] 18/20', 'fits [####] 20/20']
     """
 
-    #: Most seconds between two lines of a log (not a terminal).
+    #: Seconds after a log's last line (not a terminal) from which any progress report writes a line.
     LOG_SILENCE = 300.0
 
     def __init__(self, total, label, *, stream=None, enabled=True, width=30):

@@ -1,0 +1,150 @@
+"""The words of ``skmtl compare`` for a newcomer: its first line, the models' names, its last line.
+
+A run opens with a line that says what the score is and which way is better
+(:func:`_score_line`), names the three models in plain words before their
+scikit-learn spelling (:func:`_described`), and ends with the command to run
+next, fitting the run just done (:func:`_next_step`). The command itself,
+its options and their checks, is :mod:`skmtl._cli`, which imports this
+module at its top; so :func:`_next_model` and :func:`_next_step`, which read
+its option tables, import them when called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+
+#: What each scoring measures, and how to read its numbers (the scores are
+#: signed so that higher is better, as scikit-learn's).
+SCORING_WORDS = {
+    "roc_auc": ("ROC AUC", "1 is perfect, 0.5 is chance"),
+    "roc_auc_ovr": (
+        "one-vs-rest ROC AUC (each class against the rest, averaged over classes)", "1 is perfect, 0.5 is chance"
+    ),
+    "accuracy": ("accuracy (the share of rows whose class is predicted right)", "1 is perfect"),
+    "balanced_accuracy": (
+        "balanced accuracy (the share of each class predicted right, averaged over classes)",
+        "1 is perfect, 1 / (number of classes) is chance",
+    ),
+    "average_precision": (
+        "average precision (the area under the precision-recall curve)",
+        "1 is perfect, the share of positive rows is chance",
+    ),
+    "f1": ("F1 of the positive class", "1 is perfect"),
+    "f1_macro": ("macro F1 (the F1 of each class, averaged over classes)", "1 is perfect"),
+    "neg_log_loss": ("the negated log loss", "0 is perfect"),
+    "r2": ("R²", "1 is perfect, 0 is no better than predicting the mean"),
+    "explained_variance": ("explained variance", "1 is perfect, 0 is no better than predicting the mean"),
+    "neg_root_mean_squared_error": ("the negated root mean squared error (in the target's units)", "0 is perfect"),
+    "neg_mean_absolute_error": ("the negated mean absolute error (in the target's units)", "0 is perfect"),
+    "neg_normalized_mean_squared_error": (
+        "the negated normalised MSE (the mean squared error over the variance of the task's targets)",
+        "0 is perfect, -1 is no better than predicting the mean",
+    ),
+}
+
+
+def _score_line(scoring, pos_label=None):
+    """The first line of a run: what the score is, and which way is better.
+
+    ``scoring`` is a name of TASK_SCORER_NAMES, or the TaskScorer of
+    ``--scoring f1 --pos-label LABEL`` (named 'f1').
+
+    >>> print(_score_line("roc_auc"))  # doctest: +NORMALIZE_WHITESPACE
+    Score: ROC AUC within each task, on held-out folds, averaged over tasks
+    (higher is better; 1 is perfect, 0.5 is chance).
+    """
+    name = getattr(scoring, "name", scoring)
+    what, scale = SCORING_WORDS[name]
+    if name == "f1" and pos_label is not None:
+        what = f"F1 of the class {pos_label!r}"
+    return f"Score: {what} within each task, on held-out folds, averaged over tasks (higher is better; {scale})."
+
+
+#: Each model in plain words: what its multi-task model and its baselines are.
+MODEL_NOUNS = {
+    "svc": "kernel SVM", "linear": "linear SVM", "logistic": "logistic regression", "mlp": "network",
+    "svr": "kernel SVR", "kernel-ridge": "kernel ridge regression", "ridge": "ridge regression",
+    "linear-svr": "linear SVR",
+}
+
+
+def _plain_words(args):
+    """(multi-task, independent, pooled): the three models of ``args`` (defaults settled) in plain words."""
+    noun = MODEL_NOUNS[args.model]
+    if args.model == "mlp":
+        multi = "one network for all tasks: shared hidden layers, then an output per task"
+    else:
+        landmarks = (
+            f" (its kernel approximated by {args.n_components} Nyström landmarks)"
+            if args.n_components is not None else ""
+        )
+        similarity = (
+            "a task similarity learned from the data" if args.task_similarity == "learn"
+            else f"the task similarity fixed at {args.task_similarity:g} (0: independent tasks, 1: pooled)"
+        )
+        multi = f"one {noun}{landmarks} on all tasks together, with {similarity}"
+    return multi, f"one {noun} per task", f"one {noun} for all tasks, blind to which task a row is from"
+
+
+def _described(result, args):
+    """``result`` with each model named in plain words, then, on a line below, as scikit-learn spells it."""
+    return dataclasses.replace(result, descriptions=tuple(
+        f"{plain}\n      {spelling}" for plain, spelling in zip(_plain_words(args), result.descriptions)
+    ))
+
+
+#: The model that the last line of a run on a CSV suggests trying next, by --model
+#: (mlp: by kind): another family (kernel, linear, network), which gives
+#: probabilities where the one before did (logistic, mlp), but for mlp's classifier.
+NEXT_MODEL = {
+    "svc": "mlp", "linear": "svc", "logistic": "mlp", "ridge": "mlp", "svr": "ridge", "kernel-ridge": "ridge",
+    "linear-svr": "ridge", "classification": "svc", "regression": "ridge",
+}
+
+
+def _next_model(args):
+    """The model to try after ``args.model``: of the same kind, and one that the run's --scoring takes as it is."""
+    from ._cli import _needs_probabilities  # _cli imports this module: not at its top
+
+    if args.model != "mlp":
+        return NEXT_MODEL[args.model]
+    if args.kind == "classification" and _needs_probabilities(args.scoring):
+        return "logistic"  # svc would need --probability
+    return NEXT_MODEL[args.kind]
+
+
+def _next_step(args, given):
+    """The last lines of a run: the command to run next, fitting the run just done.
+
+    After the generated data: the same on one's own CSV. After a CSV run: the
+    same command with --plot and --json where they were not given, else with
+    another model, without the options given (``given``: the arguments as
+    parsed, before the defaults) that it does not take. (The options to add,
+    not the whole command again: the user has it at hand, and a run on a
+    cluster prints what a local run does.)
+    """
+    if args.csv is None:
+        return (
+            "Next, your own data: a CSV with a header row, a column of task ids, a target column and "
+            "numeric features:\n  skmtl compare your.csv --task-column <column> --target <column>"
+        )
+    if args.plot is None:
+        learned = args.model != "mlp" and args.task_similarity == "learn"
+        picture = "each task's scores" + (" and the learned task similarity" if learned else "")
+        keep, added = ("", "") if args.json else (", and every score and fit time as JSON", " --json scores.json")
+        return f"Next, {picture} as a picture{keep}: the same command with --plot scores.png{added}."
+    from ._cli import MODEL_OPTIONS, PROG, _join  # _cli imports this module: not at its top
+
+    other = _next_model(args)
+    dropped = [
+        option for option, dest, models in MODEL_OPTIONS if getattr(given, dest) is not None and other not in models
+    ]
+    dropped += ["--probability"] if given.probability else []  # svc's only, and svc is never next to itself
+    without = f", without {_join(dropped)}" if dropped else ""
+    words = _plain_words(argparse.Namespace(**{**vars(args), "model": other}))[0]
+    return (
+        f"Next, another multi-task model on these data: the same command with --model {other}{without} ({words}); "
+        f"{PROG} compare --help lists the models."
+    )
