@@ -202,3 +202,12 @@ def test_result_is_a_plain_record():
     assert text.splitlines()[6].count("*") == 2
 
 
+
+
+@pytest.mark.parametrize("params", [{"dropout": 0.2}, {"class_weight": "balanced"}])
+def test_network_settings_without_a_baseline_counterpart_are_said(params):
+    from skmtl.nn import SharedMLPClassifier
+
+    with pytest.warns(UserWarning, match=f"{next(iter(params))} has no counterpart in scikit-learn's MLP"):
+        baseline = SharedMLPClassifier(**params)._single_task_counterpart()
+    assert type(baseline).__name__ == "MLPClassifier"

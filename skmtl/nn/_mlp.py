@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
@@ -71,8 +72,21 @@ class DenseTrunkMixin:
 
         Its hidden layers are the trunk's followed by the tower's; the task
         options, ``dropout`` and a classifier's ``class_weight`` have no
-        counterpart there.
+        counterpart there: a warning says so when they are set, for the
+        baselines then train without them.
         """
+        unmatched = [name for name in ("dropout", "class_weight") if getattr(self, name, None) not in (None, 0)]
+        if unmatched:
+            # The comparison would otherwise pit a regularised or reweighted network
+            # against plain baselines without a word.
+            warnings.warn(
+                f"{' and '.join(unmatched)} {'have' if len(unmatched) > 1 else 'has'} no counterpart in "
+                "scikit-learn's MLP: the default single-task baselines train without "
+                f"{'them' if len(unmatched) > 1 else 'it'}; pass baseline_estimator= to compare with "
+                "single-task models of your own.",
+                UserWarning,
+                stacklevel=3,
+            )
         return dict(
             hidden_layer_sizes=(*self._trunk_sizes(), *self._tower_sizes()),
             activation=self.activation,
