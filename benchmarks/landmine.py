@@ -94,27 +94,23 @@ def task_auc_scorer(estimator, X, y):
 
 
 def plot_similarity(omega, path):
-    """Heat map of a learned Omega as correlations (fields 1-15 foliated, 16-29 desert)."""
+    """Heat map of a learned Omega as correlations (fields 1-15 foliated, 16-29 desert), in field order."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    scale = np.sqrt(np.diag(omega))
-    correlation = omega / np.outer(scale, scale)
-    fig, ax = plt.subplots(figsize=(6.4, 5.4))
-    image = ax.imshow(correlation, cmap="RdBu_r", vmin=-1, vmax=1)
-    ticks = np.arange(0, len(omega), 2)
-    ax.set_xticks(ticks, ticks + 1)
-    ax.set_yticks(ticks, ticks + 1)
-    ax.axhline(14.5, color="k", lw=0.8)
+    from skmtl.plotting import plot_task_similarity
+
+    fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    plot_task_similarity(
+        omega, tasks=np.arange(1, len(omega) + 1), cluster=False, ax=ax,
+        title="Landmine: learned task similarity\nfields 1-15 foliated, 16-29 bare earth / desert",
+    )
+    ax.axhline(14.5, color="k", lw=0.8)  # the two kinds of terrain, which the model was not told
     ax.axvline(14.5, color="k", lw=0.8)
     ax.set_xlabel("field (task)")
     ax.set_ylabel("field (task)")
-    ax.set_title("Landmine: learned task similarity (as correlation)\n"
-                 "fields 1-15 foliated, 16-29 bare earth / desert")
-    fig.colorbar(image, ax=ax, shrink=0.85)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"saved {path}")
 
