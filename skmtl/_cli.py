@@ -347,7 +347,10 @@ def _mlp(args):
     from .nn import SharedMLPClassifier
 
     return SharedMLPClassifier(
-        hidden_layer_sizes=args.hidden_layer_sizes, backend=args.backend, random_state=args.random_state
+        hidden_layer_sizes=args.hidden_layer_sizes,
+        class_weight=_class_weight(args),
+        backend=args.backend,
+        random_state=args.random_state,
     )
 
 
@@ -405,9 +408,9 @@ KIND_MODELS = {
 LINEAR_MODELS = ("linear", "logistic", "ridge", "linear-svr")
 
 #: The models that take --class-weight: it weighs the classes of the multi-task
-#: model and of its baselines alike. MLPClassifier, the baselines of mlp, has no
-#: class weights (see OPTION_REASONS).
-CLASS_WEIGHT_MODELS = ("svc", "linear", "logistic")
+#: model and of its baselines alike (mlp's baselines, MLPClassifier, fitted with
+#: each row's class weight as its sample weight).
+CLASS_WEIGHT_MODELS = ("svc", "linear", "logistic", "mlp")
 
 #: Options that some models only use: (option, its dest, those models). Given
 #: with another model they are refused, not ignored: the table would report a
@@ -425,10 +428,7 @@ MODEL_OPTIONS = (
 )
 
 #: Why an option is refused with a model, where its name alone does not say.
-OPTION_REASONS = {
-    ("--class-weight", "mlp"): "its baselines, scikit-learn's MLPClassifier, take no class weights, so only "
-    "the multi-task network would weigh the classes",
-}
+OPTION_REASONS: dict = {}
 
 
 def _layers(text):

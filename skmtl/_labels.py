@@ -203,6 +203,24 @@ class ClassifierLabelsMixin:
     def _check_targets(self, y):
         check_labels(y)
 
+    def _single_task_class_weight(self, example: str):
+        """``class_weight`` for the default single-task baselines, where it has a meaning there.
+
+        'balanced_per_task' is 'balanced' within one task; per-task weights
+        (a list, or a dict keyed by task) are refused, naming ``example``.
+        """
+        per_task = isinstance(self.class_weight, (list, tuple)) or (
+            isinstance(self.class_weight, dict)
+            and not all(isinstance(v, numbers.Real) for v in self.class_weight.values())
+        )
+        if per_task:  # the baseline would refuse it with a message about a model the user never made
+            raise ValueError(
+                "class_weight gives the tasks their own class weights, which the default "
+                "baselines (one model, cloned for every task) cannot take; pass "
+                f"baseline_estimator=, e.g. {example}."
+            )
+        return "balanced" if self.class_weight == "balanced_per_task" else self.class_weight
+
     def _encode_labels(self, y, codes, sample_weight=None):
         """Set ``classes_`` and ``task_classes_``; return y as class indices.
 

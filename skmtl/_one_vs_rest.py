@@ -10,8 +10,6 @@ task is never predicted a label it did not have in training.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import _check_sample_weight
@@ -44,24 +42,6 @@ class OneVsRestMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-    def _single_task_class_weight(self, example: str):
-        """``class_weight`` for the default single-task baselines, where it has a meaning there.
-
-        'balanced_per_task' is 'balanced' within one task; per-task weights
-        (a list, or a dict keyed by task) are refused, naming ``example``.
-        """
-        per_task = isinstance(self.class_weight, (list, tuple)) or (
-            isinstance(self.class_weight, dict)
-            and not all(isinstance(v, Real) for v in self.class_weight.values())
-        )
-        if per_task:  # the baseline would refuse it with a message about a model the user never made
-            raise ValueError(
-                "class_weight gives the tasks their own class weights, which the default "
-                "baselines (one model, cloned for every task) cannot take; pass "
-                f"baseline_estimator=, e.g. {example}."
-            )
-        return "balanced" if self.class_weight == "balanced_per_task" else self.class_weight
 
     def _training_entries(self, X, y, codes, sample_weight):
         """The labelled entries of validated training data, in long form.

@@ -430,9 +430,6 @@ def test_three_classes_with_the_linear_svc_point_to_logistic_for_probabilities(t
         ("mlp", ["-C", "2"], "-C applies to --model svc, linear and logistic, not to --model mlp"),
         ("mlp", ["--task-similarity", "0.5"],
          "--task-similarity applies to --model svc, linear and logistic, not to --model mlp"),
-        ("mlp", ["--class-weight", "balanced"],
-         "--class-weight applies to --model svc, linear and logistic, not to --model mlp: its baselines, "
-         "scikit-learn's MLPClassifier, take no class weights, so only the multi-task network would weigh the classes"),
     ],
 )
 def test_an_option_the_model_does_not_use_is_refused(tmp_path, capsys, runs, model, option, message):
@@ -454,13 +451,12 @@ MODEL_OPTIONS = {
     "--probability": ([], "probability", True),
 }
 
-#: Which of them each model takes, written out here, apart from the command's own table. --class-weight
-#: is not mlp's: its baselines, MLPClassifier, have no class weights (the comparison would be lopsided).
+#: Which of them each model takes, written out here, apart from the command's own table.
 TAKES = {
     ("classification", "svc"): "--kernel --n-components -C --task-similarity --class-weight --probability",
     ("classification", "linear"): "-C --task-similarity --class-weight",
     ("classification", "logistic"): "-C --task-similarity --class-weight",
-    ("classification", "mlp"): "--hidden-layer-sizes --backend",
+    ("classification", "mlp"): "--hidden-layer-sizes --backend --class-weight",
     ("regression", "ridge"): "--alpha --task-similarity",
     ("regression", "svr"): "--kernel -C --epsilon --task-similarity",
     ("regression", "kernel-ridge"): "--kernel --n-components --alpha --task-similarity",

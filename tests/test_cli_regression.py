@@ -150,8 +150,8 @@ def test_model_chooses_among_the_regressors_with_their_options(tmp_path, capsys,
                                    "explained_variance, neg_mean_absolute_error, neg_normalized_mean_squared_error, "
                                    "neg_root_mean_squared_error, r2, or pass --kind classification to treat the "
                                    "target as class labels"),
-        (["--class-weight", "balanced"], "--class-weight applies to classification (--model svc, linear and "
-                                         "logistic), but the target is continuous: drop it, or pass --kind "
+        (["--class-weight", "balanced"], "--class-weight applies to classification (--model svc, linear, "
+                                         "logistic and mlp), but the target is continuous: drop it, or pass --kind "
                                          "classification to treat the target as class labels"),
         (["--kind", "regression", "--probability"], "--probability applies to classification (--model svc), but "
                                                     "--kind regression is given: drop it"),

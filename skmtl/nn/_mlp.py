@@ -71,18 +71,17 @@ class DenseTrunkMixin:
         """The settings of scikit-learn's single-task MLP that mean what they mean here.
 
         Its hidden layers are the trunk's followed by the tower's; the task
-        options, ``dropout`` and a classifier's ``class_weight`` have no
-        counterpart there: a warning says so when they are set, for the
-        baselines then train without them.
+        options and ``dropout`` have no counterpart there: a warning says so
+        when ``dropout`` is set, for the baselines then train without it. (A
+        classifier's ``class_weight`` is applied around it, see
+        :meth:`SharedMLPClassifier._single_task_counterpart`.)
         """
-        unmatched = [name for name in ("dropout", "class_weight") if getattr(self, name, None) not in (None, 0)]
-        if unmatched:
-            # The comparison would otherwise pit a regularised or reweighted network
-            # against plain baselines without a word.
+        if self.dropout:
+            # The comparison would otherwise pit a regularised network against
+            # plain baselines without a word.
             warnings.warn(
-                f"{' and '.join(unmatched)} {'have' if len(unmatched) > 1 else 'has'} no counterpart in "
-                "scikit-learn's MLP: the default single-task baselines train without "
-                f"{'them' if len(unmatched) > 1 else 'it'}; pass baseline_estimator= to compare with "
+                "dropout has no counterpart in scikit-learn's MLP: the default single-task "
+                "baselines train without it; pass baseline_estimator= to compare with "
                 "single-task models of your own.",
                 UserWarning,
                 stacklevel=3,
@@ -219,12 +218,28 @@ class SharedMLPClassifier(DenseTrunkMixin, BaseSharedNetworkClassifier):
     def _single_task_counterpart(self):
         """The single-task model this one generalises: an MLPClassifier with the same settings.
 
+        MLPClassifier has no ``class_weight``: when it is set, the model
+        returned fits MLPClassifier with each row's sample weight times its
+        class weight (``'balanced_per_task'`` is ``'balanced'`` within the
+        rows it is fitted on; per-task class weights are refused). Both then
+        weigh each row's loss alike, but MLPClassifier divides a batch's loss
+        by the batch's sum of these weights where this model divides it by
+        the sum of the sample weights alone: they train to the same weights
+        when a batch holds every row and the weights sum to the number of
+        rows ('balanced' without sample weights); with smaller batches the
+        steps differ a little, and with a dict ``class_weight`` its overall
+        scale changes this model's steps but not MLPClassifier's.
         :func:`skmtl.model_selection.compare_with_single_task` fits it per task
         (independent) and on all rows (pooled).
         """
         from sklearn.neural_network import MLPClassifier
 
-        return MLPClassifier(**self._counterpart_parameters())
+        model = MLPClassifier(**self._counterpart_parameters())
+        if self.class_weight is None:
+            return model
+        from ..model_selection._class_weighted import ClassWeightedClassifier
+
+        return ClassWeightedClassifier(model, class_weight=self._single_task_class_weight("MLPClassifier()"))
 
 
 @fill_doc(dense_parameters=_DENSE_PARAMETERS, task_forms=_TASK_FORMS, dense_attributes=_DENSE_ATTRIBUTES)
