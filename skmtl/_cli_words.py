@@ -1,17 +1,14 @@
 """The words of ``skmtl compare`` for a newcomer: its first line, the models' names, its last line.
 
 A run opens with a line that says what the score is and which way is better
-(:func:`_score_line`), names the three models in plain words before their
-scikit-learn spelling (:func:`_described`), and ends with the command to run
-next, fitting the run just done (:func:`_next_step`). The command itself,
-its options and their checks, is :mod:`skmtl._cli`, which imports this
-module at its top; so :func:`_next_model` and :func:`_next_step`, which read
-its option tables, import them when called.
+(:func:`_score_line`) and names the three models in plain words before their
+scikit-learn spelling (:func:`_described`). Its last line, the command to run
+next, reads the command's option tables and so is in :mod:`skmtl._cli`
+(``_next_step``).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 
 
@@ -93,58 +90,3 @@ def _described(result, args):
     return dataclasses.replace(result, descriptions=tuple(
         f"{plain}\n      {spelling}" for plain, spelling in zip(_plain_words(args), result.descriptions)
     ))
-
-
-#: The model that the last line of a run on a CSV suggests trying next, by --model
-#: (mlp: by kind): another family (kernel, linear, network), which gives
-#: probabilities where the one before did (logistic, mlp), but for mlp's classifier.
-NEXT_MODEL = {
-    "svc": "mlp", "linear": "svc", "logistic": "mlp", "ridge": "mlp", "svr": "ridge", "kernel-ridge": "ridge",
-    "linear-svr": "ridge", "classification": "svc", "regression": "ridge",
-}
-
-
-def _next_model(args):
-    """The model to try after ``args.model``: of the same kind, and one that the run's --scoring takes as it is."""
-    from ._cli import _needs_probabilities  # _cli imports this module: not at its top
-
-    if args.model != "mlp":
-        return NEXT_MODEL[args.model]
-    if args.kind == "classification" and _needs_probabilities(args.scoring):
-        return "logistic"  # svc would need --probability
-    return NEXT_MODEL[args.kind]
-
-
-def _next_step(args, given):
-    """The last lines of a run: the command to run next, fitting the run just done.
-
-    After the generated data: the same on one's own CSV. After a CSV run: the
-    same command with --plot and --json where they were not given, else with
-    another model, without the options given (``given``: the arguments as
-    parsed, before the defaults) that it does not take. (The options to add,
-    not the whole command again: the user has it at hand, and a run on a
-    cluster prints what a local run does.)
-    """
-    if args.csv is None:
-        return (
-            "Next, your own data: a CSV with a header row, a column of task ids, a target column and "
-            "numeric features:\n  skmtl compare your.csv --task-column <column> --target <column>"
-        )
-    if args.plot is None:
-        learned = args.model != "mlp" and args.task_similarity == "learn"
-        picture = "each task's scores" + (" and the learned task similarity" if learned else "")
-        keep, added = ("", "") if args.json else (", and every score and fit time as JSON", " --json scores.json")
-        return f"Next, {picture} as a picture{keep}: the same command with --plot scores.png{added}."
-    from ._cli import MODEL_OPTIONS, PROG, _join  # _cli imports this module: not at its top
-
-    other = _next_model(args)
-    dropped = [
-        option for option, dest, models in MODEL_OPTIONS if getattr(given, dest) is not None and other not in models
-    ]
-    dropped += ["--probability"] if given.probability else []  # svc's only, and svc is never next to itself
-    without = f", without {_join(dropped)}" if dropped else ""
-    words = _plain_words(argparse.Namespace(**{**vars(args), "model": other}))[0]
-    return (
-        f"Next, another multi-task model on these data: the same command with --model {other}{without} ({words}); "
-        f"{PROG} compare --help lists the models."
-    )
