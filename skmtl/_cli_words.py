@@ -1,4 +1,4 @@
-"""The words of ``skmtl compare`` for a newcomer: its first line, the models' names, its last line.
+"""The words of ``skmtl compare`` for a newcomer: its first line and the models' names.
 
 A run opens with a line that says what the score is and which way is better
 (:func:`_score_line`) and names the three models in plain words before their
@@ -11,33 +11,25 @@ from __future__ import annotations
 
 import dataclasses
 
+from .metrics import SCORE_SCALES
 
-#: What each scoring measures, and how to read its numbers (the scores are
-#: signed so that higher is better, as scikit-learn's).
+
+#: What each scoring measures (how to read its numbers: :data:`skmtl.metrics.SCORE_SCALES`).
 SCORING_WORDS = {
-    "roc_auc": ("ROC AUC", "1 is perfect, 0.5 is chance"),
-    "roc_auc_ovr": (
-        "one-vs-rest ROC AUC (each class against the rest, averaged over classes)", "1 is perfect, 0.5 is chance"
-    ),
-    "accuracy": ("accuracy (the share of rows whose class is predicted right)", "1 is perfect"),
-    "balanced_accuracy": (
-        "balanced accuracy (the share of each class predicted right, averaged over classes)",
-        "1 is perfect, 1 / (number of classes) is chance",
-    ),
-    "average_precision": (
-        "average precision (the area under the precision-recall curve)",
-        "1 is perfect, the share of positive rows is chance",
-    ),
-    "f1": ("F1 of the positive class", "1 is perfect"),
-    "f1_macro": ("macro F1 (the F1 of each class, averaged over classes)", "1 is perfect"),
-    "neg_log_loss": ("the negated log loss", "0 is perfect"),
-    "r2": ("R²", "1 is perfect, 0 is no better than predicting the mean"),
-    "explained_variance": ("explained variance", "1 is perfect, 0 is no better than predicting the mean"),
-    "neg_root_mean_squared_error": ("the negated root mean squared error (in the target's units)", "0 is perfect"),
-    "neg_mean_absolute_error": ("the negated mean absolute error (in the target's units)", "0 is perfect"),
+    "roc_auc": "ROC AUC",
+    "roc_auc_ovr": "one-vs-rest ROC AUC (each class against the rest, averaged over classes)",
+    "accuracy": "accuracy (the share of rows whose class is predicted right)",
+    "balanced_accuracy": "balanced accuracy (the share of each class predicted right, averaged over classes)",
+    "average_precision": "average precision (the area under the precision-recall curve)",
+    "f1": "F1 of the positive class",
+    "f1_macro": "macro F1 (the F1 of each class, averaged over classes)",
+    "neg_log_loss": "the negated log loss",
+    "r2": "R²",
+    "explained_variance": "explained variance",
+    "neg_root_mean_squared_error": "the negated root mean squared error (in the target's units)",
+    "neg_mean_absolute_error": "the negated mean absolute error (in the target's units)",
     "neg_normalized_mean_squared_error": (
-        "the negated normalised MSE (the mean squared error over the variance of the task's targets)",
-        "0 is perfect, -1 is no better than predicting the mean",
+        "the negated normalised MSE (the mean squared error over the variance of the task's targets)"
     ),
 }
 
@@ -53,7 +45,8 @@ def _score_line(scoring, pos_label=None):
     (higher is better; 1 is perfect, 0.5 is chance).
     """
     name = getattr(scoring, "name", scoring)
-    what, scale = SCORING_WORDS[name]
+    what, levels = SCORING_WORDS[name], SCORE_SCALES[name]
+    scale = f"{levels.best:g} is perfect" + (f", {levels.floor}" if levels.floor else "")
     if name == "f1" and pos_label is not None:
         what = f"F1 of the class {pos_label!r}"
     return f"Score: {what} within each task, on held-out folds, averaged over tasks (higher is better; {scale})."

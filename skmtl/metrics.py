@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
@@ -611,3 +612,36 @@ TASK_SCORER_NAMES = tuple(sorted(_NAMED_SCORERS))
 
 #: Those of them that score regressors (the others score classifiers).
 REGRESSION_SCORER_NAMES = tuple(sorted(_REGRESSION_SCORERS))
+
+
+class ScoreScale(NamedTuple):
+    """How to read a named per-task score (signed so that higher is better).
+
+    The command's first line and the comparison figure's reference line
+    both read it, so each scorer's levels are written once.
+    """
+
+    best: float  # a perfect model's score
+    floor: str | None = None  # in words, what a model that learned nothing scores ("0.5 is chance")
+    floor_value: float | None = None  # the same as a number, where the data do not change it
+    floor_label: str | None = None  # its name on a figure's reference line
+
+
+_MEAN = "no better than predicting the mean"
+
+#: The :class:`ScoreScale` of each name of :data:`TASK_SCORER_NAMES`.
+SCORE_SCALES = {
+    "roc_auc": ScoreScale(1.0, "0.5 is chance", 0.5, "chance (0.5)"),
+    "roc_auc_ovr": ScoreScale(1.0, "0.5 is chance", 0.5, "chance (0.5)"),
+    "accuracy": ScoreScale(1.0),  # chance depends on the classes' shares
+    "balanced_accuracy": ScoreScale(1.0, "1 / (number of classes) is chance"),
+    "average_precision": ScoreScale(1.0, "the share of positive rows is chance"),
+    "f1": ScoreScale(1.0),
+    "f1_macro": ScoreScale(1.0),
+    "neg_log_loss": ScoreScale(0.0),
+    "r2": ScoreScale(1.0, f"0 is {_MEAN}", 0.0, "0: each task's mean"),
+    "explained_variance": ScoreScale(1.0, f"0 is {_MEAN}", 0.0, "0: each task's mean"),
+    "neg_root_mean_squared_error": ScoreScale(0.0),
+    "neg_mean_absolute_error": ScoreScale(0.0),
+    "neg_normalized_mean_squared_error": ScoreScale(0.0, f"-1 is {_MEAN}", -1.0, "-1: each task's mean"),
+}

@@ -12,6 +12,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .metrics import SCORE_SCALES
 from .model_selection._compare import final_estimator
 
 __all__ = ["plot_comparison", "plot_loss_curves", "plot_task_similarity", "plot_task_weights"]
@@ -431,25 +432,6 @@ def plot_task_weights(estimator, *, ax=None, max_tasks=MAX_TASKS):
 
 # -- the comparison of compare_with_single_task ----------------------------------
 
-#: Per-task scorer -> (the score of a model that learns nothing and the legend's
-#: words for it, or None where that level is each task's own, as the majority
-#: rate is for accuracy; the best possible score, or None where there is none).
-SCORER_LEVELS = {
-    "roc_auc": ((0.5, "chance (0.5)"), 1.0),
-    "roc_auc_ovr": ((0.5, "chance (0.5)"), 1.0),
-    "accuracy": (None, 1.0),
-    "balanced_accuracy": (None, 1.0),
-    "average_precision": (None, 1.0),
-    "f1": (None, 1.0),
-    "f1_macro": (None, 1.0),
-    "neg_log_loss": (None, 0.0),
-    "r2": ((0.0, "0: each task's mean"), 1.0),
-    "explained_variance": ((0.0, "0: each task's mean"), 1.0),
-    "neg_normalized_mean_squared_error": ((-1.0, "-1: each task's mean"), 0.0),
-    "neg_root_mean_squared_error": (None, 0.0),
-    "neg_mean_absolute_error": (None, 0.0),
-}
-
 _MARKERS = ("o", "s", "^", "D", "v")
 
 
@@ -562,7 +544,8 @@ def _plot_scores(ax, result, mean, std):
     few = n_tasks <= 30  # error bars and side-by-side markers stay readable
     spread = np.concatenate([mean - std, mean + std]) if few else mean
     reference = _reference(result, summary)
-    best = SCORER_LEVELS.get(result.scoring, (None, None))[1]
+    scale = SCORE_SCALES.get(result.scoring)
+    best = None if scale is None else scale.best
     (low, high), cut = _limits(spread, mean, None if reference is None else reference[0], best)
     handles = []
     for m, model in enumerate(result.models):
@@ -596,13 +579,13 @@ def _score(value):
 def _reference(result, summary):
     """(value, legend words, colour) of the score panel's reference line, or None.
 
-    The scorer's chance level (:data:`SCORER_LEVELS`), else the better
+    The scorer's chance level (:data:`skmtl.metrics.SCORE_SCALES`), else the better
     baseline's task-averaged score, in its colour; None when no baseline
     has a defined score.
     """
-    chance = SCORER_LEVELS.get(result.scoring, (None, None))[0]
-    if chance is not None:
-        return (*chance, "0.3")
+    scale = SCORE_SCALES.get(result.scoring)
+    if scale is not None and scale.floor_value is not None:
+        return scale.floor_value, scale.floor_label, "0.3"
     means = np.array([summary[model]["mean"] for model in result.models[1:]])
     if not np.isfinite(means).any():
         return None

@@ -19,9 +19,9 @@ from sklearn.svm import SVC  # noqa: E402
 
 from skmtl import MultiTaskRidge, SharedMLPClassifier, SharedMLPRegressor  # noqa: E402
 from skmtl._similarity import similarity_from_rho  # noqa: E402
+from skmtl.metrics import SCORE_SCALES  # noqa: E402
 from skmtl.model_selection._result import ComparisonResult  # noqa: E402
 from skmtl.plotting import (  # noqa: E402
-    SCORER_LEVELS,
     plot_comparison,
     plot_loss_curves,
     plot_task_similarity,
@@ -314,10 +314,12 @@ def test_a_learned_similarity_with_a_zero_diagonal_entry_is_drawn_as_it_is():
     assert "task similarity" in heat.figure.axes[3].get_ylabel()  # Omega itself: its correlation is undefined
 
 
-@pytest.mark.parametrize("scoring", sorted(SCORER_LEVELS))
+@pytest.mark.parametrize("scoring", sorted(SCORE_SCALES))
 def test_every_scorer_has_its_reference_and_the_axis_stops_at_the_best_score(scoring):
     result = _result(5, scoring=scoring, source=None)
-    chance, best = SCORER_LEVELS[scoring]
+    scale = SCORE_SCALES[scoring]
+    chance = None if scale.floor_value is None else (scale.floor_value, scale.floor_label)
+    best = scale.best
     shift = -1.0 if best == 0.0 else 0.0  # negated losses are at most 0
     result.scores += shift
     result.scores[:, :, 0] = best + np.array([0.3, -0.3, 0.0, 0.3, -0.3])  # error bars far past the best
@@ -332,8 +334,9 @@ def test_every_scorer_has_its_reference_and_the_axis_stops_at_the_best_score(sco
 def test_every_task_scorer_has_its_levels_and_the_normalized_mse_is_referenced_to_each_tasks_mean():
     from skmtl.metrics import TASK_SCORER_NAMES
 
-    assert sorted(SCORER_LEVELS) == sorted(TASK_SCORER_NAMES)
-    assert SCORER_LEVELS["neg_normalized_mean_squared_error"] == ((-1.0, "-1: each task's mean"), 0.0)
+    assert sorted(SCORE_SCALES) == sorted(TASK_SCORER_NAMES)
+    scale = SCORE_SCALES["neg_normalized_mean_squared_error"]
+    assert (scale.best, scale.floor_value, scale.floor_label) == (0.0, -1.0, "-1: each task's mean")
 
 
 def test_29_short_labels_stay_side_by_side_and_long_ones_turn_upright():
