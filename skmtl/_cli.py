@@ -427,10 +427,6 @@ MODEL_OPTIONS = (
     ("--class-weight", "class_weight", CLASS_WEIGHT_MODELS),
 )
 
-#: Why an option is refused with a model, where its name alone does not say.
-OPTION_REASONS: dict = {}
-
-
 def _layers(text):
     """--hidden-layer-sizes: positive ints separated by commas."""
     try:
@@ -989,8 +985,7 @@ def _check_options(args, kind=None, found=None):
                 f", the default regressor, chosen as {found}; pass --kind classification to read the "
                 "target as class labels" if found and args.model is None else ""
             )
-            why = f": {OPTION_REASONS[option, model]}" if (option, model) in OPTION_REASONS else ""
-            raise UsageError(f"{option} applies to --model {users}{where}, not to --model {model}{chosen}{why}")
+            raise UsageError(f"{option} applies to --model {users}{where}, not to --model {model}{chosen}")
     if _needs_probabilities(args.scoring) and model == "svc" and not args.probability:
         raise UsageError(
             f"--scoring {args.scoring} needs class probabilities, which --model svc gives only "
@@ -1384,7 +1379,7 @@ def _next_step(args, given):
     if args.csv is None:
         return (
             "Next, your own data: a CSV with a header row, a column of task ids, a target column and "
-            "numeric features:\n  skmtl compare your.csv --task-column <column> --target <column>"
+            f"numeric features:\n  {PROG} compare your.csv --task-column <column> --target <column>"
         )
     if args.plot is None:
         learned = args.model != "mlp" and args.task_similarity == "learn"
